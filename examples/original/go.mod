@@ -1,0 +1,3 @@
+module treestat
+
+go 1.19

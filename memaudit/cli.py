@@ -1,0 +1,243 @@
+"""The ``memaudit`` command: a thin layer over :mod:`memaudit.compare`.
+
+Only typer is imported at start-up; numpy, tree-sitter and datasketch are imported inside the
+commands that need them, so ``memaudit --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+from . import __version__
+from .errors import ExitCode, MemauditError
+
+app = typer.Typer(
+    name="memaudit",
+    help="Audit a reimplementation for memorization of the original's source code.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+debug_app = typer.Typer(help="Show what each stage of the pipeline sees.", no_args_is_help=True)
+app.add_typer(debug_app, name="debug")
+
+_MAX_WARNINGS = 10
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"memaudit: {message}\n")
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn every failure into one line on stderr and a documented exit code (docs/cli.md)."""
+    try:
+        yield
+    except MemauditError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        _err("interrupted")
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing left to report to.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+        if os.environ.get("MEMAUDIT_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set MEMAUDIT_DEBUG=1 for the traceback)")
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"memaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Audit a reimplementation for memorization of the original's source code."""
+
+
+def _warn_inputs(trees: list, quiet: bool) -> None:  # type: ignore[type-arg]
+    if quiet:
+        return
+    lines = []
+    for tree in trees:
+        def shown(relpath: str) -> str:
+            return os.path.join(tree.root, relpath) if os.path.isdir(tree.root) else tree.root
+
+        for path, reason in tree.skipped:
+            lines.append(f"warning: {shown(path)}: skipped: {reason}")
+        for f in tree.files:
+            if f.n_errors:
+                lines.append(f"warning: {shown(f.file.relpath)}: {f.n_errors} syntax errors (parsed the rest)")
+            if f.invalid_utf8:
+                lines.append(f"warning: {shown(f.file.relpath)}: not valid UTF-8 (texts decoded with replacement)")
+    for line in lines[:_MAX_WARNINGS]:
+        _err(line)
+    if len(lines) > _MAX_WARNINGS:
+        _err(f"warning: ... and {len(lines) - _MAX_WARNINGS} more (see the JSON report)")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[object]:
+    """A progress bar on stderr, only for an interactive terminal and more than a moment's work."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("parse", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def compare(
+    original: str = typer.Argument(..., help="The original program: a directory or a file."),
+    submission: str = typer.Argument(..., help="The reimplementation to audit: a directory or a file."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report to PATH ('-': stdout)."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Only this language (forces it for a single file)."),
+    include: List[str] = typer.Option([], "--include", metavar="GLOB", help="Only files matching GLOB (repeatable)."),
+    exclude: List[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching GLOB (repeatable)."),
+    exclude_tests: bool = typer.Option(False, "--exclude-tests", help="Skip test files (each language's test_globs)."),
+    k: Optional[int] = typer.Option(None, "--k", min=2, max=100, help="k-gram length in tokens [default: per language]."),
+    window: Optional[int] = typer.Option(None, "--window", min=1, max=100, help="Winnowing window [default: per language]."),
+    min_fragment: Optional[int] = typer.Option(None, "--min-fragment", min=1, help="Shortest fragment in tokens [default: k+window-1]."),
+    max_file_size: float = typer.Option(10.0, "--max-file-size", min=0.001, metavar="MB", help="Skip larger files."),
+    top: int = typer.Option(10, "--top", min=0, help="Fragments shown in the terminal."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for parsing [default: one per core]."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
+) -> None:
+    """Compare an ORIGINAL program with a SUBMISSION and report the shared structure."""
+    with _guard():
+        from rich.console import Console
+
+        from .compare import CompareOptions, compare_trees, load_trees
+        from .discover import DiscoveryOptions
+
+        options = CompareOptions(
+            discovery=DiscoveryOptions(
+                language=language,
+                include=tuple(include),
+                exclude=tuple(exclude),
+                exclude_tests=exclude_tests,
+                max_file_size=int(max_file_size * 1024 * 1024),
+            ),
+            k=k,
+            window=window,
+            min_fragment_tokens=min_fragment,
+        )
+        with _progress(not quiet) as progress:
+            trees = load_trees([original, submission], options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
+        _warn_inputs(trees, quiet)
+        result = compare_trees(trees[0], trees[1], options)
+
+        to_stdout = json_out == "-"
+        if json_out is not None:
+            from .report.json_report import dumps
+
+            text = dumps(result, options)
+            if to_stdout:
+                sys.stdout.write(text)
+            else:
+                try:
+                    Path(json_out).write_text(text, encoding="utf-8")
+                except OSError as exc:
+                    raise MemauditError(f"cannot write {json_out}: {exc.strerror}") from None
+        if not quiet:
+            from .report.terminal import render
+
+            # With the JSON on stdout, the human report goes to stderr so both can be captured.
+            render(result, Console(stderr=to_stdout), top=top)
+
+
+@app.command()
+def languages(
+    categories: bool = typer.Option(False, "--categories", help="List the language-neutral token categories instead."),
+) -> None:
+    """List the supported languages, their extensions and grammar versions."""
+    with _guard():
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        if categories:
+            from .categories import CATEGORY_CODES, DESCRIPTIONS
+
+            table = Table("code", "category", "meaning")
+            for name, code in CATEGORY_CODES.items():
+                table.add_row(str(code), name, DESCRIPTIONS[name])
+            console.print(table)
+            return
+        from .languages import all_specs
+        from .parse import grammar_version, load_grammar
+
+        table = Table("language", "name", "extensions", "grammar package", "k", "window")
+        for spec in all_specs().values():
+            load_grammar(spec.name)  # checks node kinds and queries
+            table.add_row(
+                spec.name, spec.display_name, " ".join(spec.extensions),
+                f"{spec.module.replace('_', '-')} {grammar_version(spec)}", str(spec.k), str(spec.window),
+            )  # fmt: skip
+        console.print(table)
+
+
+@debug_app.command("tokens")
+def debug_tokens(
+    file: str = typer.Argument(..., help="A source file."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Force the language."),
+) -> None:
+    """Print the tokens the tokenizer produces for FILE: line, category, node kind, text."""
+    with _guard():
+        from .categories import category_name
+        from .discover import DiscoveryOptions, discover
+        from .parse import kind_name, parse_source_file
+
+        found = discover(file, DiscoveryOptions(language=language))
+        parsed = parse_source_file(found.files[0])
+        data = Path(found.files[0].path).read_bytes()
+        out = sys.stdout
+        out.write(f"# {parsed.file.relpath}: {parsed.file.language}, {parsed.n_tokens} tokens, "
+                  f"{parsed.n_errors} parse errors, {len(parsed.functions)} functions\n")  # fmt: skip
+        for i in range(parsed.n_tokens):
+            start, end = int(parsed.start_bytes[i]), int(parsed.end_bytes[i])
+            text = data[start:end].decode("utf-8", "replace").replace("\n", "\\n")
+            if len(text) > 40:
+                text = text[:37] + "..."
+            lines = f"{parsed.start_lines[i]}" if parsed.start_lines[i] == parsed.end_lines[i] else f"{parsed.start_lines[i]}-{parsed.end_lines[i]}"
+            out.write(f"{i:6d}  {lines:>9}  {category_name(int(parsed.categories[i])):<11} "
+                      f"{kind_name(parsed.file.language, int(parsed.kinds[i])):<28} {text}\n")  # fmt: skip
+        for fn in parsed.functions:
+            out.write(f"# function {fn.name or '<anonymous>'} lines {fn.start_line}-{fn.end_line} tokens {fn.first_token}-{fn.end_token}\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+"""Renderings of a :class:`memaudit.compare.Comparison`: JSON (``json_report``) and terminal
+(``terminal``)."""
