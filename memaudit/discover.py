@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def _probe(path: str, max_size: int) -> tuple[int, str | None]:
         if exc.errno == errno.ELOOP:
             return 0, "symlink loop"
         return 0, f"cannot stat: {exc.strerror}"
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a FIFO or device would block or read forever.
+        return 0, "not a regular file"
     if st.st_size > max_size:
         return st.st_size, f"larger than {max_size // (1024 * 1024)} MB (raise --max-file-size to include it)"
     try:

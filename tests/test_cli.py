@@ -1,0 +1,197 @@
+"""The command as a user runs it: exit codes, one-line errors, JSON schema, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from .conftest import ROOT, run_cli
+
+SCHEMA = json.loads((ROOT / "docs" / "schema" / "compare.schema.json").read_text())
+
+C_PROGRAM = """\
+#include <stdio.h>
+
+static int count_words(const char *text) {
+    int words = 0, inside = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == ' ' || *p == '\\n') {
+            inside = 0;
+        } else if (!inside) {
+            inside = 1;
+            words++;
+        }
+    }
+    return words;
+}
+
+static long checksum(const unsigned char *data, long n) {
+    long sum = 0;
+    for (long i = 0; i < n; i++) {
+        sum = (sum * 31 + data[i]) % 1000003;
+        if (sum < 0) {
+            sum += 1000003;
+        }
+    }
+    return sum;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TEXT\\n", argv[0]);
+        return 2;
+    }
+    printf("%d %ld\\n", count_words(argv[1]), checksum((const unsigned char *)argv[1], 5));
+    return 0;
+}
+"""
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def pair(tmp_path):
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "words.c").write_text(C_PROGRAM)
+    renamed = C_PROGRAM.replace("count_words", "nwords").replace("checksum", "digest").replace("inside", "in_word")
+    (b / "main.c").write_text("/* rewritten */\n" + renamed)
+    return a, b
+
+
+def test_help_is_fast_and_lists_commands():
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "memaudit", "--help"], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0
+    for command in ("compare", "languages", "debug"):
+        assert command in proc.stdout
+    # Heavy libraries are imported lazily: numpy, tree-sitter, datasketch must not load for --help.
+    check = subprocess.run(
+        [sys.executable, "-c", "import sys, memaudit.cli; print(sorted(m for m in ('numpy','tree_sitter','datasketch','sklearn','rich') if m in sys.modules))"],
+        capture_output=True, text=True,
+    )
+    assert check.stdout.strip() == "[]"
+    assert elapsed < 2.0  # generous for loaded CI machines; typically about 0.2 s
+
+
+def test_compare_json_validates_and_is_byte_identical(pair, tmp_path):
+    a, b = pair
+    first = run_cli("compare", str(a), str(b), "--json", "-", "--quiet")
+    second = run_cli("compare", str(a), str(b), "--json", "-", "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    report = json.loads(first.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert report["summary"]["similarity"] > 0.8
+    frag = report["fragments"][0]
+    assert frag["original"]["path"] == "words.c" and frag["submission"]["path"] == "main.c"
+    # The submission has one extra line at the top.
+    assert frag["submission"]["start_line"] == frag["original"]["start_line"] + 1
+
+
+def test_compare_writes_json_file_and_terminal_report(pair, tmp_path):
+    a, b = pair
+    out = tmp_path / "r.json"
+    proc = run_cli("compare", str(a), str(b), "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "structural similarity" in proc.stdout
+    assert "words.c:" in proc.stdout
+    jsonschema.validate(json.loads(out.read_text()), SCHEMA)
+
+
+def tree_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        h.update(f"{path}:{st.st_mode}:{st.st_mtime_ns}".encode())
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_inputs_are_never_modified(pair):
+    a, b = pair
+    before = tree_digest(a.parent)
+    assert run_cli("compare", str(a), str(b), "--quiet").returncode == 0
+    assert tree_digest(a.parent) == before
+
+
+@pytest.mark.parametrize(
+    "setup, expected",
+    [
+        ("missing", "no such file or directory"),
+        ("empty", "empty directory"),
+        ("unsupported", "no supported source files"),
+        ("binary", "binary file"),
+        ("loop", "symlink loop"),
+    ],
+)
+def test_unusable_inputs_exit_3_with_one_line(tmp_path, pair, setup, expected):
+    a, _ = pair
+    bad = tmp_path / "bad"
+    if setup == "empty":
+        bad.mkdir()
+    elif setup == "unsupported":
+        bad.mkdir()
+        (bad / "notes.txt").write_text("hello")
+    elif setup == "binary":
+        bad = tmp_path / "bad.c"
+        bad.write_bytes(b"\x00\x01binary")
+    elif setup == "loop":
+        os.symlink(tmp_path / "bad2", bad)
+        os.symlink(bad, tmp_path / "bad2")
+    proc = run_cli("compare", str(a), str(bad))
+    assert proc.returncode == 3
+    line = one_line_error(proc)
+    assert line.startswith("memaudit: error: ") and expected in line
+
+
+def test_bad_option_and_unknown_language_exit_codes(pair):
+    a, b = pair
+    assert run_cli("compare", str(a), str(b), "--k", "0").returncode == 2
+    proc = run_cli("compare", str(a), str(b), "--language", "cobol")
+    assert proc.returncode == 4
+    assert "unknown language 'cobol'" in one_line_error(proc)
+
+
+def test_damaged_files_warn_and_continue(pair, tmp_path):
+    a, b = pair
+    (b / "broken.c").write_text("int f( { {{ ]] ;; return )\n" * 50)
+    (b / "latin1.c").write_bytes("/* caf\xe9 */ int g(void) { return 1; }\n".encode("latin-1"))
+    big = b / "huge.c"
+    big.write_bytes(b"int x;\n" * (8 * 1024 * 1024))  # 56 MB of valid C
+    proc = run_cli("compare", str(a), str(b))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("memaudit: warning:")]
+    assert any("broken.c" in w and "syntax errors" in w for w in warnings)
+    assert any("latin1.c" in w and "UTF-8" in w for w in warnings)
+    assert any("huge.c" in w and "larger than 10 MB" in w for w in warnings)
+
+
+def test_languages_and_debug_tokens(pair):
+    a, _ = pair
+    proc = run_cli("languages")
+    assert proc.returncode == 0
+    for name in ("c", "go", "rust", "python", "haskell", "ocaml", "ada"):
+        assert f" {name} " in proc.stdout
+    proc = run_cli("debug", "tokens", str(a / "words.c"))
+    assert proc.returncode == 0
+    assert "function_definition" in proc.stdout
+    assert "# function count_words lines 3-14" in proc.stdout
