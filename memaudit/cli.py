@@ -117,7 +117,9 @@ def _progress(enabled: bool) -> Iterator[object]:
 @app.command()
 def compare(
     original: str = typer.Argument(..., help="The original program: a directory or a file."),
-    submission: str = typer.Argument(..., help="The reimplementation to audit: a directory or a file."),
+    submissions: List[str] = typer.Argument(
+        ..., metavar="SUBMISSION...", help="The reimplementation(s) to audit: directories or files."
+    ),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report to PATH ('-': stdout)."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Only this language (forces it for a single file)."),
     include: List[str] = typer.Option([], "--include", metavar="GLOB", help="Only files matching GLOB (repeatable)."),
@@ -131,11 +133,14 @@ def compare(
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for parsing [default: one per core]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
 ) -> None:
-    """Compare an ORIGINAL program with a SUBMISSION and report the shared structure."""
+    """Compare an ORIGINAL program with one or more SUBMISSIONs and report the shared structure.
+
+    With several submissions the original is indexed once and each submission is compared with it
+    (never all pairs)."""
     with _guard():
         from rich.console import Console
 
-        from .compare import CompareOptions, compare_trees, load_trees
+        from .compare import CompareOptions, compare_many, load_trees
         from .discover import DiscoveryOptions
 
         options = CompareOptions(
@@ -151,15 +156,15 @@ def compare(
             min_fragment_tokens=min_fragment,
         )
         with _progress(not quiet) as progress:
-            trees = load_trees([original, submission], options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
+            trees = load_trees([original, *submissions], options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
         _warn_inputs(trees, quiet)
-        result = compare_trees(trees[0], trees[1], options)
+        results = compare_many(trees[0], trees[1:], options)
 
         to_stdout = json_out == "-"
         if json_out is not None:
-            from .report.json_report import dumps
+            from .report.json_report import dumps, dumps_batch
 
-            text = dumps(result, options)
+            text = dumps(results[0], options) if len(results) == 1 else dumps_batch(results, options)
             if to_stdout:
                 sys.stdout.write(text)
             else:
@@ -168,10 +173,14 @@ def compare(
                 except OSError as exc:
                     raise MemauditError(f"cannot write {json_out}: {exc.strerror}") from None
         if not quiet:
-            from .report.terminal import render
+            from .report.terminal import render, render_batch
 
             # With the JSON on stdout, the human report goes to stderr so both can be captured.
-            render(result, Console(stderr=to_stdout), top=top)
+            console = Console(stderr=to_stdout)
+            if len(results) == 1:
+                render(results[0], console, top=top)
+            else:
+                render_batch(results, console)
 
 
 @app.command()

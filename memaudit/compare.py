@@ -23,7 +23,7 @@ from .sketch import SketchParams, sketch
 
 __all__ = [
     "CompareOptions", "FileStats", "TreeStats", "Comparison", "load_trees", "compare_trees",
-    "fingerprint_params_for", "compare_paths",
+    "fingerprint_params_for", "compare_paths", "compare_many",
 ]  # fmt: skip
 
 #: Below this much source, parsing in-process beats starting worker processes.
@@ -225,6 +225,16 @@ def compare_trees(
         jaccard=jaccard,
         trees=(a_tree, submission),
     )
+
+
+def compare_many(
+    original: SourceTree, submissions: Sequence[SourceTree], options: CompareOptions = CompareOptions()
+) -> list[Comparison]:
+    """Compare many submissions with one original, indexing the original once. Parameters are
+    chosen from the languages of every tree in the batch, so all results share them."""
+    params = fingerprint_params_for([original, *submissions], options.k, options.window)
+    index = FingerprintIndex(TreeFingerprints.build(original, params), options.max_occurrences)
+    return [compare_trees(index, sub, options) for sub in submissions]
 
 
 def compare_paths(

@@ -195,3 +195,25 @@ def test_languages_and_debug_tokens(pair):
     assert proc.returncode == 0
     assert "function_definition" in proc.stdout
     assert "# function count_words lines 3-14" in proc.stdout
+
+
+def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
+    from referencing import Registry, Resource
+
+    a, b = pair
+    c = tmp_path / "c"
+    c.mkdir()
+    (c / "other.c").write_text("int main(void) { int s = 0; while (s < 10) s++; return s; }\n")
+    proc = run_cli("compare", str(a), str(b), str(c), "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    batch = json.loads((ROOT / "docs" / "schema" / "batch.schema.json").read_text())
+    registry = Registry().with_resource("compare.schema.json", Resource.from_contents(SCHEMA))
+    jsonschema.Draft202012Validator(batch, registry=registry).validate(doc)
+    roots = [r["submission"]["root"] for r in doc["reports"]]
+    assert roots == [str(b), str(c)]  # input order, not ranking order
+    assert doc["reports"][0]["summary"]["similarity"] > doc["reports"][1]["summary"]["similarity"]
+    # Each report equals the single comparison of that pair (same parameters: both are C).
+    single = json.loads(run_cli("compare", str(a), str(b), "--json", "-", "--quiet").stdout)
+    assert doc["reports"][0] == single
+    assert "most similar first" in proc.stderr

@@ -17,10 +17,12 @@ from ..compare import Comparison, CompareOptions, TreeStats
 from ..languages import spec_for
 from ..match import Fragment
 
-__all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "comparison_to_dict", "dumps"]
+__all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "BATCH_SCHEMA_ID", "comparison_to_dict", "dumps", "dumps_batch"]
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "memaudit.compare/1"
+#: Several submissions against one original: ``{"schema": ..., "reports": [compare reports]}``.
+BATCH_SCHEMA_ID = "memaudit.batch/1"
 
 
 def _round(x: float) -> float:
@@ -116,3 +118,8 @@ def comparison_to_dict(comparison: Comparison, options: CompareOptions) -> dict[
 
 def dumps(comparison: Comparison, options: CompareOptions) -> str:
     return json.dumps(comparison_to_dict(comparison, options), indent=2, ensure_ascii=False) + "\n"
+
+
+def dumps_batch(comparisons: list[Comparison], options: CompareOptions) -> str:
+    doc = {"schema": BATCH_SCHEMA_ID, "reports": [comparison_to_dict(c, options) for c in comparisons]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

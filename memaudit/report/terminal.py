@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ..compare import Comparison, TreeStats
 
-__all__ = ["render"]
+__all__ = ["render", "render_batch"]
 
 
 def _pct(x: float) -> str:
@@ -71,3 +71,23 @@ def render(comparison: Comparison, console: Console, *, top: int = 10) -> None:
             style="dim",
         )
     )
+
+
+def render_batch(comparisons: list[Comparison], console: Console) -> None:
+    """One original against many submissions: a ranking, most similar first."""
+    if not comparisons:
+        return
+    console.print(_side_line("original", comparisons[0].original))
+    console.print()
+    table = Table(title=f"{len(comparisons)} submissions, most similar first", title_justify="left")
+    table.add_column("submission", overflow="fold")
+    for name in ("similarity", "cov. orig", "cov. sub", "Jaccard", "longest"):
+        table.add_column(name, justify="right", no_wrap=True)
+    ranked = sorted(comparisons, key=lambda c: (-c.similarity, c.submission.root))
+    for c in ranked:
+        longest = c.longest_fragment
+        table.add_row(
+            c.submission.root, f"{c.similarity:.3f}", _pct(c.original.coverage), _pct(c.submission.coverage),
+            f"{c.jaccard:.3f}", str(longest.n_tokens if longest else 0),
+        )  # fmt: skip
+    console.print(table)
