@@ -208,7 +208,7 @@ def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     batch = json.loads((ROOT / "docs" / "schema" / "batch.schema.json").read_text())
-    registry = Registry().with_resource("compare.schema.json", Resource.from_contents(SCHEMA))
+    registry = Registry().with_resource(SCHEMA["$id"], Resource.from_contents(SCHEMA))
     jsonschema.Draft202012Validator(batch, registry=registry).validate(doc)
     roots = [r["submission"]["root"] for r in doc["reports"]]
     assert roots == [str(b), str(c)]  # input order, not ranking order
