@@ -148,13 +148,28 @@ def load_trees(
     return trees
 
 
+#: k and window when the trees are in different languages. A translation changes idioms every
+#: few tokens (``len(x)`` becomes ``x.len()``, ``i++`` becomes ``i += 1``), so shared runs are
+#: shorter than between two versions in one language; a 15-token k-gram rarely survives.
+CROSS_LANGUAGE_K = 10
+CROSS_LANGUAGE_WINDOW = 6
+
+
 def fingerprint_params_for(trees: Sequence[SourceTree], k: int | None, window: int | None) -> FingerprintParams:
-    """The largest per-language defaults among the languages present, unless overridden."""
-    specs = [spec_for(lang) for tree in trees for lang in tree.languages]
-    return FingerprintParams(
-        k=k if k is not None else max((s.k for s in specs), default=15),
-        window=window if window is not None else max((s.window for s in specs), default=10),
-    )
+    """Fingerprint parameters for comparing ``trees``, unless ``k``/``window`` override them.
+
+    One language throughout: that language's defaults. Mixed languages within a tree only: the
+    largest defaults among them. Trees whose language sets differ (a Go original, a Rust
+    submission): ``CROSS_LANGUAGE_K`` / ``CROSS_LANGUAGE_WINDOW``.
+    """
+    language_sets = {tree.languages for tree in trees}
+    specs = [spec_for(lang) for langs in language_sets for lang in langs]
+    if len(language_sets) > 1:
+        default_k, default_w = CROSS_LANGUAGE_K, CROSS_LANGUAGE_WINDOW
+    else:
+        default_k = max((s.k for s in specs), default=15)
+        default_w = max((s.window for s in specs), default=10)
+    return FingerprintParams(k=k if k is not None else default_k, window=window if window is not None else default_w)
 
 
 def _stats(tree: SourceTree, masks: list[np.ndarray]) -> TreeStats:
