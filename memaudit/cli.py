@@ -131,6 +131,13 @@ def compare(
     max_file_size: float = typer.Option(10.0, "--max-file-size", min=0.001, metavar="MB", help="Skip larger files."),
     top: int = typer.Option(10, "--top", min=0, help="Fragments shown in the terminal."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for parsing [default: one per core]."),
+    spec: List[str] = typer.Option(
+        [], "--spec", metavar="PATH",
+        help="What the submitter could observe (docs, tests, help text, transcript JSON/JSONL); repeatable. "
+        "Items found there are listed as observable and not counted.",
+    ),  # fmt: skip
+    base: Optional[str] = typer.Option(None, "--base", metavar="PATH", help="Template/starter code given to the submitter: removed from both sides."),
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Do not exclude generated files and literal data tables."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
 ) -> None:
     """Compare an ORIGINAL program with one or more SUBMISSIONs and report the shared structure.
@@ -140,7 +147,9 @@ def compare(
     with _guard():
         from rich.console import Console
 
-        from .compare import CompareOptions, compare_many, load_trees
+        from .audit import audit_trees
+        from .compare import CompareOptions, load_trees
+        from .evidence.observable import load_spec_material
         from .discover import DiscoveryOptions
 
         options = CompareOptions(
@@ -155,10 +164,15 @@ def compare(
             window=window,
             min_fragment_tokens=min_fragment,
         )
+        spec_material = load_spec_material(spec)
+        roots = [original, *submissions] + ([base] if base else [])
         with _progress(not quiet) as progress:
-            trees = load_trees([original, *submissions], options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
+            trees = load_trees(roots, options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
+        base_tree = trees.pop() if base else None
         _warn_inputs(trees, quiet)
-        results = compare_many(trees[0], trees[1:], options)
+        results = audit_trees(
+            trees[0], trees[1:], options, spec=spec_material, base=base_tree, keep_boilerplate=keep_boilerplate
+        )
 
         to_stdout = json_out == "-"
         if json_out is not None:

@@ -26,6 +26,7 @@ _IGNORE = 254
 _ERROR = 253
 # tree-sitter's symbol for ERROR nodes (ts_builtin_sym_error, (TSSymbol)-1).
 _ERROR_SYMBOL = 0xFFFF
+_NUMBER = CATEGORY_CODES["number"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,8 +209,13 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
     invalid_utf8 = not data.isascii() and not _is_utf8(data)
 
     functions: tuple[FunctionInfo, ...] = ()
-    identifiers = strings = comments = ()
+    identifiers = strings = comments = numbers = ()
     if extract:
+        number_at = np.flatnonzero(np.asarray(codes, dtype=np.uint8) == _NUMBER)
+        numbers = tuple(
+            Occurrence(data[starts_l[i] : ends_l[i]].decode("utf-8", "replace"), int(start_lines[i]), int(end_lines[i]))
+            for i in number_at.tolist()
+        )
         root = tree.root_node
         functions = _functions(grammar, root, data, starts)
         texts = ts.QueryCursor(grammar.queries["texts"]).captures(root)
@@ -233,6 +239,7 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
         identifiers=identifiers,
         strings=strings,
         comments=comments,
+        numbers=numbers,
     )
 
 

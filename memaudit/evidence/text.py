@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_identifier", "normalize_identifier", "normalize_comment", "normalize_string_literal"]
+__all__ = [
+    "split_identifier", "normalize_identifier", "normalize_comment", "comment_key", "normalize_string_literal",
+]  # fmt: skip
 
 # camelCase / PascalCase / acronym boundaries: "parseHTTPHeader" -> parse HTTP Header.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -46,6 +48,14 @@ def normalize_comment(text: str) -> str:
         if line.strip():
             lines.append(line.strip())
     return _SPACE.sub(" ", " ".join(lines)).strip().lower()
+
+
+def comment_key(text: str) -> str:
+    """A comment reduced for matching across naming conventions: marker-free, every word folded to
+    its subwords (``isLabelByte`` and ``is_label_byte`` both become ``islabelbyte``),
+    punctuation dropped."""
+    words = ("".join(split_identifier(w)) for w in normalize_comment(text).split())
+    return " ".join(w for w in words if w)
 
 
 _STRING_PREFIX = re.compile(r"^[A-Za-z0-9]{0,3}(?=[#\"'`])")

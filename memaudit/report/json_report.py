@@ -13,7 +13,9 @@ from typing import Any
 
 from .. import __version__
 from ..categories import CATEGORY_SET_VERSION
+from ..audit import Audit
 from ..compare import Comparison, CompareOptions, TreeStats
+from ..evidence.model import EvidenceItem
 from ..languages import spec_for
 from ..match import Fragment
 
@@ -79,8 +81,52 @@ def _grammars(comparison: Comparison) -> dict[str, Any]:
     return out
 
 
-def comparison_to_dict(comparison: Comparison, options: CompareOptions) -> dict[str, Any]:
+#: Evidence items listed per channel in the JSON (all are counted in the scores).
+MAX_ITEMS = 200
+
+
+def _loc(loc: Any) -> dict[str, Any] | None:
+    return None if loc is None else {"path": loc.path, "start_line": loc.start_line, "end_line": loc.end_line}
+
+
+def _item(i: EvidenceItem) -> dict[str, Any]:
+    return {
+        "original_text": i.original_text,
+        "submission_text": i.submission_text,
+        "original": _loc(i.original),
+        "submission": _loc(i.submission),
+        "weight": _round(i.weight),
+        "similarity": _round(i.similarity),
+        "observable": i.observable,
+        "note": i.note,
+    }
+
+
+def _evidence(audit: Audit) -> dict[str, Any]:
+    return {
+        "spec": list(audit.spec_sources),
+        "base": audit.base,
+        "base_tokens_removed": dict(sorted(audit.base_tokens.items())),
+        "exclusions": [
+            {"side": e.side, "path": e.path, "what": e.what, "reason": e.reason} for e in audit.exclusions
+        ],
+        "channels": [
+            {
+                "name": c.name,
+                "score": _round(c.score),
+                "description": c.description,
+                "stats": {k: (_round(v) if isinstance(v, float) else v) for k, v in c.stats.items()},
+                "items_total": len(c.items),
+                "items": [_item(i) for i in c.items[:MAX_ITEMS]],
+            }
+            for c in audit.channels
+        ],
+    }
+
+
+def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
     """The report as plain data, in schema order."""
+    comparison = audit.comparison
     d = options.discovery
     longest = comparison.longest_fragment
     return {
@@ -112,14 +158,15 @@ def comparison_to_dict(comparison: Comparison, options: CompareOptions) -> dict[
         },
         "original": _tree(comparison.original),
         "submission": _tree(comparison.submission),
+        "evidence": _evidence(audit),
         "fragments": [_fragment(f) for f in comparison.fragments],
     }
 
 
-def dumps(comparison: Comparison, options: CompareOptions) -> str:
-    return json.dumps(comparison_to_dict(comparison, options), indent=2, ensure_ascii=False) + "\n"
+def dumps(audit: Audit, options: CompareOptions) -> str:
+    return json.dumps(comparison_to_dict(audit, options), indent=2, ensure_ascii=False) + "\n"
 
 
-def dumps_batch(comparisons: list[Comparison], options: CompareOptions) -> str:
-    doc = {"schema": BATCH_SCHEMA_ID, "reports": [comparison_to_dict(c, options) for c in comparisons]}
+def dumps_batch(audits: list[Audit], options: CompareOptions) -> str:
+    doc = {"schema": BATCH_SCHEMA_ID, "reports": [comparison_to_dict(a, options) for a in audits]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -7,7 +7,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..audit import Audit
 from ..compare import Comparison, TreeStats
+from ..evidence.model import ChannelResult, EvidenceItem
 
 __all__ = ["render", "render_batch"]
 
@@ -26,8 +28,60 @@ def _side_line(label: str, s: TreeStats) -> Text:
     )
 
 
-def render(comparison: Comparison, console: Console, *, top: int = 10) -> None:
-    c = comparison
+def _item_text(channel: str, i: EvidenceItem) -> str:
+    a, b = " ".join(i.original_text.split())[:40], " ".join(i.submission_text.split())[:40]
+    where = f" {i.original} ↔ {i.submission}" if channel in ("functions", "structure") else ""
+    if channel == "identifiers":
+        extra = f" (rarity {i.weight:.2f}{', fuzzy' if i.similarity < 1 else ''})"
+    elif channel == "functions":
+        extra = f" ({i.similarity:.2f})"
+    else:
+        extra = ""
+    return f"{a} ↔ {b}{extra}{where}" if a != b or channel != "layout" else a
+
+
+def _channel_stats(c: ChannelResult) -> str:
+    s = c.stats
+    if c.name == "functions":
+        return (f"{s['aligned']}/{s['original_functions']} aligned; ≥0.5: {100 * s['share_above_0.5']:.0f}%, "
+                f"≥0.65: {100 * s['share_above_0.65']:.0f}%")  # fmt: skip
+    if c.name == "identifiers":
+        return f"{s['shared']} shared ({s['shared_rare']} rare), {s['observable']} observable"
+    if c.name == "comments":
+        return f"{s['matched']} of {s['original_comments']} matched, {s['observable']} observable"
+    if c.name == "literals":
+        return f"{s['shared']} shared, {s['observable']} observable"
+    if c.name == "layout":
+        return f"{s['shared_file_names']} file names, {s['call_edges_kept']}/{s['original_call_edges']} call edges"
+    return f"{s['fragments']} fragments, longest {s['longest_fragment_tokens']} tokens"
+
+
+def render_evidence(audit: Audit, console: Console, *, items: int = 3) -> None:
+    table = Table(title="Evidence channels (observable items listed, not counted)", title_justify="left")
+    table.add_column("channel")
+    table.add_column("score", justify="right")
+    table.add_column("figures")
+    table.add_column("strongest items", overflow="fold")
+    for c in audit.channels:
+        counted = [i for i in c.items if not i.observable][:items]
+        table.add_row(c.name, f"{c.score:.3f}", _channel_stats(c), "\n".join(_item_text(c.name, i) for i in counted))
+    console.print(table)
+    notes = []
+    if audit.spec_sources:
+        n_obs = sum(1 for c in audit.channels for i in c.items if i.observable)
+        notes.append(f"{n_obs} items observable in {len(audit.spec_sources)} spec files")
+    if audit.base:
+        notes.append(f"base {audit.base}: {audit.base_tokens.get('original', 0)} / {audit.base_tokens.get('submission', 0)} tokens removed")
+    for e in audit.exclusions[:5]:
+        notes.append(f"excluded {e.side} {e.path}: {e.reason}")
+    if len(audit.exclusions) > 5:
+        notes.append(f"... and {len(audit.exclusions) - 5} more exclusions (see the JSON report)")
+    for n in notes:
+        console.print(Text(n, style="dim"))
+
+
+def render(audit: Audit, console: Console, *, top: int = 10) -> None:
+    c = audit.comparison
     console.print(_side_line("original", c.original))
     console.print(_side_line("submission", c.submission))
     console.print()
@@ -64,19 +118,18 @@ def render(comparison: Comparison, console: Console, *, top: int = 10) -> None:
                 f"{f.b_path}:{f.b_lines[0]}-{f.b_lines[1]}",
             )
         console.print(table)
+    console.print()
+    render_evidence(audit, console)
     console.print(
-        Text(
-            f"k={c.params.k} window={c.params.window} min fragment={c.min_fragment_tokens} tokens; "
-            "structure only: identifiers, comments and literals are not compared yet.",
-            style="dim",
-        )
+        Text(f"k={c.params.k} window={c.params.window} min fragment={c.min_fragment_tokens} tokens", style="dim")
     )
 
 
-def render_batch(comparisons: list[Comparison], console: Console) -> None:
+def render_batch(audits: list[Audit], console: Console) -> None:
     """One original against many submissions: a ranking, most similar first."""
-    if not comparisons:
+    if not audits:
         return
+    comparisons = [a.comparison for a in audits]
     console.print(_side_line("original", comparisons[0].original))
     console.print()
     table = Table(title=f"{len(comparisons)} submissions, most similar first", title_justify="left")
