@@ -34,13 +34,20 @@ def call_edges(tree: SourceTree, functions: list[FunctionSignature]) -> set[tupl
     for i, f in enumerate(functions):
         by_key.setdefault(f.key, []).append(i)
     unique = {k: v[0] for k, v in by_key.items() if len(v) == 1 and k}
-    edges: set[tuple[int, int]] = set()
+    by_file: dict[int, list[int]] = {}
     for i, f in enumerate(functions):
-        parsed = tree.files[f.file_index]
-        for occ in parsed.identifiers:
-            if f.start_line <= occ.start_line <= f.end_line:
-                j = unique.get(normalize_identifier(occ.text))
-                if j is not None and j != i:
+        by_file.setdefault(f.file_index, []).append(i)
+    edges: set[tuple[int, int]] = set()
+    for file_index, members in by_file.items():
+        for occ in tree.files[file_index].identifiers:
+            j = unique.get(normalize_identifier(occ.text))
+            if j is None:
+                continue
+            # Callers: the functions of this file whose lines enclose the occurrence (nested
+            # functions give several).
+            for i in members:
+                f = functions[i]
+                if i != j and f.start_line <= occ.start_line <= f.end_line:
                     edges.add((i, j))
     return edges
 

@@ -5,6 +5,7 @@ same way or rarities would not apply.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -16,6 +17,7 @@ _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def split_identifier(name: str) -> tuple[str, ...]:
     """Lower-case subwords of an identifier in any convention.
 
@@ -29,6 +31,7 @@ def split_identifier(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def normalize_identifier(name: str) -> str:
     """The convention-free form of an identifier: its subwords joined by ``_``."""
     return "_".join(split_identifier(name))
