@@ -9,6 +9,12 @@ import (
 // non-trivial; a split that cuts off a single tip says nothing.
 const minSplitSide = 2
 
+// The 64-bit FNV-1a parameters, used to hash split keys in bipartitionSet.
+const (
+	fnvOffsetBasis uint64 = 14695981039346656037
+	fnvPrime       uint64 = 1099511628211
+)
+
 // node is one vertex of a rooted tree; tips have no children. The branch
 // length belongs to the edge above the node. hasLength records whether the
 // input gave one at all, so that trees are written back the way they came.
@@ -215,8 +221,31 @@ func pruneTree(root *node, drop map[string]bool) *node {
 }
 
 // bipartitionSet holds splits in their canonical text form, so a split
-// seen from both sides of a bifurcating root is counted once.
-type bipartitionSet map[string]bool
+// seen from both sides of a bifurcating root is counted once. Keys are
+// filed under their hash; a bucket keeps every distinct key with that hash,
+// so a collision can never merge two different splits.
+type bipartitionSet map[uint64][]string
+
+// add files key under its hash unless an equal key is there already.
+func (set bipartitionSet) add(key string) {
+	h := hashKey(key)
+	for _, seen := range set[h] {
+		if seen == key {
+			return
+		}
+	}
+	set[h] = append(set[h], key)
+}
+
+// hashKey returns the 64-bit FNV-1a hash of the bytes of key.
+func hashKey(key string) uint64 {
+	h := fnvOffsetBasis
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= fnvPrime
+	}
+	return h
+}
 
 // collectBipartitions lists the non-trivial splits of a tree, sorted.
 func collectBipartitions(root *node) []string {
@@ -227,12 +256,12 @@ func collectBipartitions(root *node) []string {
 		}
 		inside, outside := collectTips(n, nil), collectTips(root, n)
 		if len(inside) >= minSplitSide && len(outside) >= minSplitSide {
-			set[splitKey(inside, outside)] = true
+			set.add(splitKey(inside, outside))
 		}
 	})
 	lines := make([]string, 0, len(set))
-	for key := range set {
-		lines = append(lines, key)
+	for _, bucket := range set {
+		lines = append(lines, bucket...)
 	}
 	sort.Strings(lines)
 	return lines

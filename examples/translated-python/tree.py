@@ -4,6 +4,10 @@
 # non-trivial; a split that cuts off a single tip says nothing.
 MIN_SPLIT_SIDE = 2
 
+# The 64-bit FNV-1a parameters, used to hash split keys in BipartitionSet.
+FNV_OFFSET_BASIS = 14695981039346656037
+FNV_PRIME = 1099511628211
+
 
 class Node:
     """One vertex of a rooted tree; tips have no children. The branch length
@@ -196,7 +200,24 @@ def prune_tree(root, drop):
 
 class BipartitionSet(dict):
     """Holds splits in their canonical text form, so a split seen from both
-    sides of a bifurcating root is counted once."""
+    sides of a bifurcating root is counted once. Keys are filed under their
+    hash; a bucket keeps every distinct key with that hash, so a collision
+    can never merge two different splits."""
+
+    def add(self, key):
+        """File key under its hash unless an equal key is there already."""
+        bucket = self.setdefault(hash_key(key), [])
+        if key not in bucket:
+            bucket.append(key)
+
+
+def hash_key(key):
+    """Return the 64-bit FNV-1a hash of the bytes of key."""
+    h = FNV_OFFSET_BASIS
+    for b in key.encode():
+        h ^= b
+        h = (h * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 def collect_bipartitions(root):
@@ -208,10 +229,13 @@ def collect_bipartitions(root):
             return
         inside, outside = collect_tips(n), collect_tips(root, n)
         if len(inside) >= MIN_SPLIT_SIDE and len(outside) >= MIN_SPLIT_SIDE:
-            bipartitions[split_key(inside, outside)] = True
+            bipartitions.add(split_key(inside, outside))
 
     walk_preorder(root, 0, visit)
-    return sorted(bipartitions)
+    lines = []
+    for bucket in bipartitions.values():
+        lines.extend(bucket)
+    return sorted(lines)
 
 
 def split_key(a, b):

@@ -9,6 +9,10 @@ use std::rc::{Rc, Weak};
 /// non-trivial; a split that cuts off a single tip says nothing.
 const MIN_SPLIT_SIDE: usize = 2;
 
+/// The 64-bit FNV-1a parameters, used to hash split keys in BipartitionSet.
+const FNV_OFFSET_BASIS: u64 = 14695981039346656037;
+const FNV_PRIME: u64 = 1099511628211;
+
 /// Node is one vertex of a rooted tree; tips have no children. The branch
 /// length belongs to the edge above the node. has_length records whether the
 /// input gave one at all, so that trees are written back the way they came.
@@ -262,22 +266,49 @@ pub fn prune_tree(root: &NodeRef, drop: &HashSet<String>) -> Option<NodeRef> {
 }
 
 /// BipartitionSet holds splits in their canonical text form, so a split
-/// seen from both sides of a bifurcating root is counted once.
-type BipartitionSet = HashMap<String, bool>;
+/// seen from both sides of a bifurcating root is counted once. Keys are
+/// filed under their hash; a bucket keeps every distinct key with that hash,
+/// so a collision can never merge two different splits.
+#[derive(Default)]
+struct BipartitionSet(HashMap<u64, Vec<String>>);
+
+impl BipartitionSet {
+    /// add files key under its hash unless an equal key is there already.
+    fn add(&mut self, key: String) {
+        let bucket = self.0.entry(hash_key(&key)).or_default();
+        if bucket.iter().any(|seen| *seen == key) {
+            return;
+        }
+        bucket.push(key);
+    }
+}
+
+/// hash_key returns the 64-bit FNV-1a hash of the bytes of key.
+fn hash_key(key: &str) -> u64 {
+    let mut h = FNV_OFFSET_BASIS;
+    for &b in key.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
 
 /// collect_bipartitions lists the non-trivial splits of a tree, sorted.
 pub fn collect_bipartitions(root: &NodeRef) -> Vec<String> {
-    let mut set = BipartitionSet::new();
+    let mut set = BipartitionSet::default();
     walk_preorder(root, 0, &mut |n, _| {
         if Rc::ptr_eq(n, root) || is_tip(n) {
             return;
         }
         let (inside, outside) = (collect_tips(n, None), collect_tips(root, Some(n)));
         if inside.len() >= MIN_SPLIT_SIDE && outside.len() >= MIN_SPLIT_SIDE {
-            set.insert(split_key(inside, outside), true);
+            set.add(split_key(inside, outside));
         }
     });
-    let mut lines: Vec<String> = set.into_keys().collect();
+    let mut lines: Vec<String> = Vec::with_capacity(set.0.len());
+    for bucket in set.0.into_values() {
+        lines.extend(bucket);
+    }
     lines.sort();
     lines
 }
