@@ -41,6 +41,8 @@ class Audit:
     base: str | None = None
     #: Tokens removed from each side because they match the base code.
     base_tokens: dict[str, int] = field(default_factory=dict)
+    #: The calibrated verdict (:mod:`memaudit.verdict`), when one was asked for.
+    verdict: object | None = None
 
     def channel(self, name: str) -> ChannelResult:
         return next(c for c in self.channels if c.name == name)

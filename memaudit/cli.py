@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, List, Optional
 
@@ -138,6 +139,14 @@ def compare(
     ),  # fmt: skip
     base: Optional[str] = typer.Option(None, "--base", metavar="PATH", help="Template/starter code given to the submitter: removed from both sides."),
     keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Do not exclude generated files and literal data tables."),
+    null: List[str] = typer.Option(
+        [], "--null", metavar="PATH",
+        help="An independent implementation of the same behaviour (repeatable): the null band the "
+        "submission is placed in [default: the independent benchmark pairs].",
+    ),  # fmt: skip
+    fail_on: Optional[str] = typer.Option(
+        None, "--fail-on", metavar="LABEL", help="Exit with code 1 if any verdict is LABEL or worse (memorized|suspicious)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
 ) -> None:
     """Compare an ORIGINAL program with one or more SUBMISSIONs and report the shared structure.
@@ -145,9 +154,12 @@ def compare(
     With several submissions the original is indexed once and each submission is compared with it
     (never all pairs)."""
     with _guard():
+        if fail_on is not None and fail_on not in ("memorized", "suspicious"):
+            raise typer.BadParameter("must be 'memorized' or 'suspicious'", param_hint="--fail-on")
         from rich.console import Console
 
         from .audit import audit_trees
+        from .verdict import LABELS, bootstrap_function_scores, decide, load_model
         from .compare import CompareOptions, load_trees
         from .evidence.observable import load_spec_material
         from .discover import DiscoveryOptions
@@ -164,15 +176,32 @@ def compare(
             window=window,
             min_fragment_tokens=min_fragment,
         )
+        model = load_model()
         spec_material = load_spec_material(spec)
-        roots = [original, *submissions] + ([base] if base else [])
+        roots = [original, *submissions, *null] + ([base] if base else [])
         with _progress(not quiet) as progress:
             trees = load_trees(roots, options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
         base_tree = trees.pop() if base else None
-        _warn_inputs(trees, quiet)
-        results = audit_trees(
-            trees[0], trees[1:], options, spec=spec_material, base=base_tree, keep_boilerplate=keep_boilerplate
-        )
+        null_trees = trees[1 + len(submissions) :]
+        trees = trees[: 1 + len(submissions)]
+        _warn_inputs(trees + null_trees, quiet)
+        # Submissions and null implementations share one index of the original; the null is
+        # audited exactly as a submission is.
+        audited = audit_trees(
+            trees[0], trees[1:] + null_trees, options, spec=spec_material, base=base_tree,
+            keep_boilerplate=keep_boilerplate,
+        )  # fmt: skip
+        results, null_audits = audited[: len(submissions)], audited[len(submissions) :]
+        null_decisions = [decide(a, model, null_decisions=[]).decision for a in null_audits] if null else None
+        results = [
+            replace(
+                a,
+                verdict=decide(
+                    a, model, null_decisions=null_decisions, null_ids=null, intervals=bootstrap_function_scores(a)
+                ),
+            )
+            for a in results
+        ]
 
         to_stdout = json_out == "-"
         if json_out is not None:
@@ -195,6 +224,14 @@ def compare(
                 render(results[0], console, top=top)
             else:
                 render_batch(results, console)
+        if fail_on is not None:
+            worst = LABELS.index(fail_on)
+            failing = [
+                a.comparison.submission.root for a in results if LABELS.index(a.verdict.label) <= worst  # type: ignore[union-attr]
+            ]
+            if failing:
+                _err(f"--fail-on {fail_on}: {', '.join(failing)}")
+                raise typer.Exit(int(ExitCode.GATE))
 
 
 @app.command()

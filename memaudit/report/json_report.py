@@ -124,6 +124,37 @@ def _evidence(audit: Audit) -> dict[str, Any]:
     }
 
 
+def _verdict(audit: Audit) -> dict[str, Any] | None:
+    v = audit.verdict
+    if v is None:
+        return None
+    from ..verdict import load_model
+
+    null = None
+    if v.null is not None:  # type: ignore[attr-defined]
+        n = v.null  # type: ignore[attr-defined]
+        null = {
+            "source": n.source,
+            "ids": list(n.ids),
+            "decisions": [_round(x) for x in n.decisions],
+            "mean": _round(n.mean),
+            "upper95": _round(n.upper95),
+            "percentile": _round(n.percentile),
+            "z": _round(n.z) if abs(n.z) != float("inf") else None,
+        }
+    return {
+        "label": v.label,  # type: ignore[attr-defined]
+        "probability": _round(v.probability),  # type: ignore[attr-defined]
+        "decision": _round(v.decision),  # type: ignore[attr-defined]
+        "thresholds": dict(load_model().thresholds),
+        "features": {k: _round(x) for k, x in v.features.items()},  # type: ignore[attr-defined]
+        "contributions": {k: _round(x) for k, x in v.contributions.items()},  # type: ignore[attr-defined]
+        "reasons": list(v.reasons),  # type: ignore[attr-defined]
+        "intervals": {k: [_round(lo), _round(hi)] for k, (lo, hi) in v.intervals.items()},  # type: ignore[attr-defined]
+        "null": null,
+    }
+
+
 def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
     """The report as plain data, in schema order."""
     comparison = audit.comparison
@@ -158,6 +189,7 @@ def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
         },
         "original": _tree(comparison.original),
         "submission": _tree(comparison.submission),
+        "verdict": _verdict(audit),
         "evidence": _evidence(audit),
         "fragments": [_fragment(f) for f in comparison.fragments],
     }

@@ -80,11 +80,42 @@ def render_evidence(audit: Audit, console: Console, *, items: int = 3) -> None:
         console.print(Text(n, style="dim"))
 
 
+_LABEL_STYLE = {"memorized": "bold white on red", "suspicious": "bold black on yellow", "inconclusive": "bold", "independent": "bold green"}
+
+
+def render_verdict(audit: Audit, console: Console) -> None:
+    v = audit.verdict
+    if v is None:
+        return
+    console.print(
+        Text.assemble(
+            ("verdict    ", "bold"), (f" {v.label.upper()} ", _LABEL_STYLE[v.label]),  # type: ignore[attr-defined]
+            f"  P(derived) = {v.probability:.2f}",  # type: ignore[attr-defined]
+        )
+    )
+    for reason in v.reasons:  # type: ignore[attr-defined]
+        console.print(Text(f"  · {reason}", style="dim"))
+    n = v.null  # type: ignore[attr-defined]
+    if n is not None:
+        z = "∞" if abs(n.z) == float("inf") else f"{n.z:+.1f}"
+        console.print(
+            Text(
+                f"  null ({len(n.decisions)} independent implementations, {n.source}): above {n.percentile:.0f}% of them, "
+                f"z = {z}; band mean {n.mean:.2f}, upper 95% {n.upper95:.2f} (decision value {v.decision:.2f})",  # type: ignore[attr-defined]
+                style="dim",
+            )
+        )
+    for name, (lo, hi) in v.intervals.items():  # type: ignore[attr-defined]
+        console.print(Text(f"  {name}: 95% interval {lo:.2f}–{hi:.2f} (bootstrap over functions)", style="dim"))
+    console.print()
+
+
 def render(audit: Audit, console: Console, *, top: int = 10) -> None:
     c = audit.comparison
     console.print(_side_line("original", c.original))
     console.print(_side_line("submission", c.submission))
     console.print()
+    render_verdict(audit, console)
 
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
@@ -129,18 +160,22 @@ def render_batch(audits: list[Audit], console: Console) -> None:
     """One original against many submissions: a ranking, most similar first."""
     if not audits:
         return
-    comparisons = [a.comparison for a in audits]
-    console.print(_side_line("original", comparisons[0].original))
+    console.print(_side_line("original", audits[0].comparison.original))
     console.print()
-    table = Table(title=f"{len(comparisons)} submissions, most similar first", title_justify="left")
-    table.add_column("submission", overflow="fold")
-    for name in ("similarity", "cov. orig", "cov. sub", "Jaccard", "longest"):
+    table = Table(title=f"{len(audits)} submissions, most likely derived first", title_justify="left")
+    table.add_column("submission", overflow="fold", min_width=12)
+    table.add_column("verdict", no_wrap=True)
+    for name in ("P", "struct", "funcs", "names", "longest"):
         table.add_column(name, justify="right", no_wrap=True)
-    ranked = sorted(comparisons, key=lambda c: (-c.similarity, c.submission.root))
-    for c in ranked:
+    ranked = sorted(audits, key=lambda a: (-(a.verdict.probability if a.verdict else a.comparison.similarity), a.comparison.submission.root))  # type: ignore[attr-defined]
+    for a in ranked:
+        c = a.comparison
         longest = c.longest_fragment
+        v = a.verdict
         table.add_row(
-            c.submission.root, f"{c.similarity:.3f}", _pct(c.original.coverage), _pct(c.submission.coverage),
-            f"{c.jaccard:.3f}", str(longest.n_tokens if longest else 0),
+            c.submission.root, Text(v.label, style=_LABEL_STYLE[v.label]) if v else "-",  # type: ignore[attr-defined]
+            f"{v.probability:.2f}" if v else "-", f"{c.similarity:.3f}",  # type: ignore[attr-defined]
+            f"{a.channel('functions').score:.3f}", f"{a.channel('identifiers').score:.3f}",
+            str(longest.n_tokens if longest else 0),
         )  # fmt: skip
     console.print(table)
