@@ -143,10 +143,18 @@ def _decision(model, X: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-de
 
 
 def _platt(decisions: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """p = 1 / (1 + exp(a d + b)), fitted by (unregularized) logistic regression on d."""
+    """p = 1 / (1 + exp(a d + b)), fitted with Platt's (1999) smoothed targets
+    (N+ + 1)/(N+ + 2) and 1/(N- + 2) instead of 1 and 0, as scikit-learn's sigmoid calibration
+    does. Without them, separable training data drive the slope to infinity and every
+    probability to exactly 0 or 1."""
     from sklearn.linear_model import LogisticRegression
 
-    m = LogisticRegression(C=1e6, max_iter=1000).fit(decisions.reshape(-1, 1), y)
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    target = np.where(y == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    d = decisions.reshape(-1, 1)
+    m = LogisticRegression(C=1e6, max_iter=1000).fit(
+        np.vstack([d, d]), np.concatenate([np.ones(len(y)), np.zeros(len(y))]), sample_weight=np.concatenate([target, 1 - target])
+    )
     return -float(m.coef_[0, 0]), -float(m.intercept_[0])
 
 

@@ -122,6 +122,7 @@ def compare(
         ..., metavar="SUBMISSION...", help="The reimplementation(s) to audit: directories or files."
     ),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report to PATH ('-': stdout)."),
+    html_out: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the self-contained HTML report to PATH (one SUBMISSION only)."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Only this language (forces it for a single file)."),
     include: List[str] = typer.Option([], "--include", metavar="GLOB", help="Only files matching GLOB (repeatable)."),
     exclude: List[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching GLOB (repeatable)."),
@@ -153,9 +154,11 @@ def compare(
 
     With several submissions the original is indexed once and each submission is compared with it
     (never all pairs)."""
+    if fail_on is not None and fail_on not in ("memorized", "suspicious"):
+        raise typer.BadParameter("must be 'memorized' or 'suspicious'", param_hint="--fail-on")
+    if html_out is not None and len(submissions) != 1:
+        raise typer.BadParameter("needs exactly one SUBMISSION", param_hint="--html")
     with _guard():
-        if fail_on is not None and fail_on not in ("memorized", "suspicious"):
-            raise typer.BadParameter("must be 'memorized' or 'suspicious'", param_hint="--fail-on")
         from rich.console import Console
 
         from .audit import audit_trees
@@ -215,6 +218,16 @@ def compare(
                     Path(json_out).write_text(text, encoding="utf-8")
                 except OSError as exc:
                     raise MemauditError(f"cannot write {json_out}: {exc.strerror}") from None
+        if html_out is not None:
+            import shlex
+
+            from .report.html import render_html
+
+            page = render_html(results[0], options, trees[0], trees[1], shlex.join(["memaudit", *sys.argv[1:]]))
+            try:
+                Path(html_out).write_text(page, encoding="utf-8")
+            except OSError as exc:
+                raise MemauditError(f"cannot write {html_out}: {exc.strerror}") from None
         if not quiet:
             from .report.terminal import render, render_batch
 

@@ -216,4 +216,4 @@ def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
     # Each report equals the single comparison of that pair (same parameters: both are C).
     single = json.loads(run_cli("compare", str(a), str(b), "--json", "-", "--quiet").stdout)
     assert doc["reports"][0] == single
-    assert "most similar first" in proc.stderr
+    assert "most likely derived first" in proc.stderr
