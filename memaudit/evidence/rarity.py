@@ -43,15 +43,18 @@ class RarityTable:
         return self._r(self.subwords.get(subword, 0))
 
     def rarity(self, name: str) -> float:
-        """Rarity of an identifier in [0, 1]: its rarest subword's rarity, capped by the rarity
-        of the whole normalized name (a rare word in a common compound stays rare; a common
-        compound of rare-looking words does not)."""
+        """Rarity of an identifier in [0, 1]: the geometric mean of its rarest subword's rarity and
+        the rarity of the whole normalized name. A name counts when it is unusual as a whole *and*
+        built from unusual words: ``collect_bipartitions`` ~1, ``deflate_slow`` ~0.65 (a rare
+        compound of a fairly rare word), ``tmp_buf_len`` ~0.3, ``i`` 0. (The whole name's
+        document frequency never exceeds its rarest subword's, so taking the minimum of the two
+        would always return the subword's.)"""
         parts = split_identifier(name)
         if not parts:
             return 0.0
         by_subword = max(self.subword_rarity(p) for p in parts)
         whole = self._r(self.identifiers.get("_".join(parts), 0))
-        return min(by_subword, whole)
+        return math.sqrt(by_subword * whole)
 
 
 @functools.cache
