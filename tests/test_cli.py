@@ -217,3 +217,14 @@ def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
     single = json.loads(run_cli("compare", str(a), str(b), "--json", "-", "--quiet").stdout)
     assert doc["reports"][0] == single
     assert "most likely derived first" in proc.stderr
+
+
+def test_documented_options_match_the_real_help():
+    import re
+
+    doc = (ROOT / "docs" / "cli.md").read_text()
+    section = doc.split("## `memaudit compare`", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(--[a-z-]+)", section, re.M))
+    proc = run_cli("compare", "--help")
+    shown = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", proc.stdout)) - {"--help"}
+    assert documented == shown, (documented ^ shown)
