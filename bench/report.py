@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from . import config
 from .metrics import bootstrap_auc_ci, precision_recall, roc_auc
 
@@ -113,12 +115,7 @@ def render(results: dict, pairs_order: list[str]) -> str:
     env = results["environment"].get("memaudit_env") or {}
     if env:
         add("")
-        add("> **memaudit ran with overrides:** " + ", ".join(f"`{k}={v}`" for k, v in env.items()) + ". "
-            + ("These are neutral placeholders (`--placeholder-artifacts`) for data files memaudit "
-               "requires but that were not built in this checkout (the identifier-rarity table, the "
-               "verdict model). They feed the identifier channel and the verdict only, not "
-               "`summary.similarity`, the score used here; memaudit's verdict labels from such a run "
-               "mean nothing." if "placeholders" in " ".join(env.values()) else ""))
+        add("> **memaudit ran with overrides:** " + ", ".join(f"`{k}={v}`" for k, v in env.items()) + ".")
     add("")
     add("The pairs are real programs with documented provenance (`bench/pairs.toml`): **derived** means "
         "the second side is a port, translation or successor of the first; **independent** means both "
@@ -211,6 +208,8 @@ def render(results: dict, pairs_order: list[str]) -> str:
             add(f"| {TOOL_TITLES[tool]} | {label} | {row['tp']} / {row['tp'] + row['fn']} | "
                 f"{row['fp']} / {row['fp'] + row['tn']} | {_fmt(row['precision'], 2)} | {_fmt(row['recall'], 2)} |")
     add("")
+
+    render_verdict_sections(add, metrics, tools)
 
     speed = results.get("speed") or {}
     add("## Speed")
@@ -372,3 +371,113 @@ def render(results: dict, pairs_order: list[str]) -> str:
     add("- Tests: `python -m pytest -q tests/test_bench.py` (synthetic data; no network, no full run).")
     add("")
     return "\n".join(lines)
+
+
+VERDICT_FEATURES = ("structure", "functions", "identifiers", "comments", "literals", "layout")
+
+
+def _channel_auc(pairs: list[dict], feature: str, subset) -> str:  # type: ignore[no-untyped-def]
+    from bench.metrics import bootstrap_auc_ci, roc_auc
+
+    chosen = [p for p in pairs if subset(p)]
+    pos = [p["features"][feature] for p in chosen if p["label"] == 1]
+    neg = [p["features"][feature] for p in chosen if p["label"] == 0]
+    auc = roc_auc(pos, neg)
+    if auc is None:
+        return f"undefined ({len(pos)}/{len(neg)})"
+    ci = bootstrap_auc_ci(pos, neg, resamples=config.BOOTSTRAP_RESAMPLES, seed=config.BOOTSTRAP_SEED)
+    return f"**{auc:.3f}** [{ci[0]:.2f}, {ci[1]:.2f}] ({len(pos)}/{len(neg)})"
+
+
+def render_verdict_sections(add, metrics: dict, tools: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Per-channel ROC AUC and the verdict model's grouped-CV results (bench/results/verdict.json,
+    written by ``python -m bench.train``), beside the anchors' AUC on the same pairs."""
+    path = config.BENCH / "results" / "verdict.json"
+    if not path.is_file():
+        add("## Evidence channels and verdict")
+        add("")
+        add("Not measured yet: run `python -m bench.train`.")
+        add("")
+        return
+    data = json.loads(path.read_text())
+    bench = [p for p in data["pairs"] if p["kind"] == "bench"]
+    subsets = (
+        ("all pairs", lambda p: True),
+        ("same-language", lambda p: not p["cross_language"]),
+        ("cross-language", lambda p: p["cross_language"]),
+    )
+    add("## memaudit's evidence channels")
+    add("")
+    add("ROC AUC of each channel's score alone on the benchmark pairs (derived/independent counts in "
+        "parentheses), beside the anchors' AUC on the same pairs from the table above. Channel scores "
+        "come from `python -m bench.train`, which runs memaudit's audit on every pair.")
+    add("")
+    add("| score | " + " | ".join(name for name, _ in subsets) + " |")
+    add("|---|---|---|---|")
+    for feature in VERDICT_FEATURES:
+        add(f"| memaudit `{feature}` | " + " | ".join(_channel_auc(bench, feature, f) for _, f in subsets) + " |")
+    subset_keys = {"all pairs": "all", "same-language": "same", "cross-language": "cross"}
+    for tool in tools:
+        if tool in metrics and tool != "memaudit":
+            add(f"| {TOOL_TITLES[tool]} | " + " | ".join(
+                _auc_cell(metrics[tool][subset_keys[name]]) if subset_keys[name] in metrics[tool] else "-"
+                for name, _ in subsets) + " |")  # fmt: skip
+    add("")
+
+    m = data["metrics"]
+    add("## memaudit's verdict: grouped cross-validation")
+    add("")
+    counts = {}
+    for p in data["pairs"]:
+        counts[(p["kind"], p["label"])] = counts.get((p["kind"], p["label"]), 0) + 1
+    add(f"Training pairs ({len(data['pairs'])}): {counts.get(('bench', 1), 0)} derived and "
+        f"{counts.get(('bench', 0), 0)} independent benchmark pairs, {counts.get(('synthetic-derived', 1), 0)} "
+        f"synthetic derived (identifiers renamed, comments stripped, functions reordered) and "
+        f"{counts.get(('synthetic-independent', 0), 0)} synthetic independent pairs (different lineages "
+        "of one domain). Leave-one-domain-out cross-validation (11 domains): every probability below "
+        "comes from a model that never saw the pair's domain. See docs/verdict.md.")
+    add("")
+    add("| model | " + " | ".join(m["logistic"]["auc"]) + " | Brier (all) | Brier (bench) |")
+    add("|---|" + "---|" * (len(m["logistic"]["auc"]) + 2))
+    for name in ("logistic", "boosting"):
+        cells = []
+        for v in m[name]["auc"].values():
+            cells.append("undefined" if v["auc"] is None else f"**{v['auc']:.3f}** [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}] ({v['positives']}/{v['negatives']})")
+        title = "logistic regression, Platt-calibrated (shipped)" if name == "logistic" else "gradient boosting (not shipped)"
+        add(f"| {title} | " + " | ".join(cells) + f" | {m[name]['brier']['all pairs']:.4f} | {m[name]['brier']['bench pairs']:.4f} |")
+    add("")
+    add("Reliability of the shipped model's out-of-fold probabilities (all pairs):")
+    add("")
+    add("| P(derived) bin | pairs | mean predicted | observed share derived |")
+    add("|---|---|---|---|")
+    for row in m["logistic"]["reliability"]:
+        lo, hi = row["bin"]
+        add(f"| {lo:.1f}–{hi:.1f} | {row['n']} | {_fmt(row['mean_predicted'])} | {_fmt(row['observed_derived'])} |")
+    add("")
+    add("Precision and recall at the default thresholds (`suspicious` or worse: P ≥ 0.5; `memorized`: P ≥ 0.85):")
+    add("")
+    add("| pairs @ label | precision | recall | TP / FP / FN |")
+    add("|---|---|---|---|")
+    for key, row in m["logistic"]["precision_recall"].items():
+        add(f"| {key} | {_fmt(row['precision'], 2)} | {_fmt(row['recall'], 2)} | {row['tp']} / {row['fp']} / {row['fn']} |")
+    add("")
+    add("**What these numbers do not show.** The benchmark is too easy to rank memaudit against the "
+        "strongest baseline: the plain identifier Jaccard also reaches AUC 1.000, and on same-language "
+        "pairs Dolos and copydetect tie memaudit at 1.000. memaudit is therefore *not* shown to be above "
+        "every anchor on same-language pairs — with 2 derived same-language pairs, no tool can be. Where "
+        "memaudit is clearly ahead is cross-language (Dolos 0.70, copydetect 0.73, SIM 0.50 against "
+        "1.000 for five of memaudit's six channels). The derived pairs are human ports that keep names "
+        "and comments; a model that recalls structure but renames everything would look like the "
+        "synthetic derived pairs, where `identifiers` and `comments` are 0 and `structure` carries the "
+        "verdict — but no real pair of that kind is in the corpus. The probabilities are calibrated on "
+        "well-separated data: no training pair falls between 0.2 and 0.8, so the middle of the scale "
+        "(`suspicious`, `inconclusive`) is an extrapolation, not a measured rate.")
+    add("")
+    oof = sorted((p["p_oof"], p["id"], p["label"]) for p in bench)
+    worst_neg = max((p for p in oof if p[2] == 0), default=None)
+    best_pos = min((p for p in oof if p[2] == 1), default=None)
+    if worst_neg and best_pos:
+        add(f"Closest calls on real pairs: the most derived-looking independent pair is `{worst_neg[1]}` "
+            f"(P = {worst_neg[0]:.3f}); the least derived-looking derived pair is `{best_pos[1]}` "
+            f"(P = {best_pos[0]:.3f}).")
+        add("")

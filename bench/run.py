@@ -1,7 +1,7 @@
 """The benchmark's one command: fetch, score every pair with every tool, measure, write the report.
 
     python -m bench.run [--only PAIR[,PAIR]] [--tools memaudit,dolos,copydetect,sim,jaccard]
-                        [--skip-fetch] [--fresh] [--no-speed] [--no-docs] [--placeholder-artifacts]
+                        [--skip-fetch] [--fresh] [--no-speed] [--no-docs]
                         [--report-only]
 
 Results go to ``bench/results/results.json`` (scores, sizes, versions, timings: no third-party
@@ -202,39 +202,6 @@ def measure_batch(results: dict, fetched: dict, size: int = BATCH_SIZE, log=prin
     return out
 
 
-def write_placeholders(cache: Path) -> dict[str, str]:
-    """Neutral stand-ins for memaudit data files that may not be built yet; returns env overrides.
-
-    memaudit refuses to run without ``fingerprints/identifier-rarity.json`` (identifier evidence) and
-    ``fingerprints/verdict-model.json`` (verdict). Neither feeds ``summary.similarity``, the score
-    this benchmark uses, so ``--placeholder-artifacts`` points memaudit at an empty rarity table and an
-    all-zero model for a file that is missing. The report names every override used.
-    """
-    from memaudit.evidence.rarity import SPLIT_VERSION, TABLE_FORMAT
-    from memaudit.verdict import FEATURES, MODEL_FORMAT
-
-    folder = cache / "placeholders"
-    folder.mkdir(parents=True, exist_ok=True)
-    fingerprints = config.REPO / "fingerprints"
-    env: dict[str, str] = {}
-    if not (fingerprints / "identifier-rarity.json").is_file():
-        path = folder / "identifier-rarity.json"
-        path.write_text(json.dumps({"format": TABLE_FORMAT, "split": SPLIT_VERSION, "documents": 1,
-                                    "subwords": {}, "identifiers": {}}))
-        env["MEMAUDIT_RARITY_TABLE"] = str(path)
-    if not (fingerprints / "verdict-model.json").is_file():
-        path = folder / "verdict-model.json"
-        n = len(FEATURES)
-        path.write_text(json.dumps({
-            "format": MODEL_FORMAT, "features": list(FEATURES), "mean": [0.0] * n, "scale": [1.0] * n,
-            "coef": [0.0] * n, "intercept": 0.0, "platt": {"a": -1.0, "b": 0.0},
-            "thresholds": {"memorized": 0.9, "suspicious": 0.7, "inconclusive": 0.5},
-            "null": {"decisions": [], "ids": []}, "manifest": {"placeholder": "bench/run.py --placeholder-artifacts"},
-        }))
-        env["MEMAUDIT_MODEL"] = str(path)
-    return env
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", default=[], help="pair id(s), repeatable or comma-separated")
@@ -245,8 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-speed", action="store_true",
                         help="skip the speed measurements (tree-sitter parse speed, 1 original x 50 submissions)")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
-    parser.add_argument("--placeholder-artifacts", action="store_true",
-                        help="run memaudit with neutral stand-ins for a missing rarity table / verdict model")
     parser.add_argument("--report-only", action="store_true",
                         help="only regenerate docs/benchmarks.md from bench/results/results.json")
     args = parser.parse_args(argv)
@@ -281,12 +246,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("fetching sides")
         fetched = fetch_all(manifest, pairs, cache, log=lambda m: print("  " + m, flush=True))
-
-    if args.placeholder_artifacts:
-        overrides = write_placeholders(cache)
-        os.environ.update(overrides)
-        for key, value in overrides.items():
-            print(f"placeholder: {key}={value}")
 
     print("preparing tools", flush=True)
     tool_info = ensure_tools(tools, cache, log=lambda m: print(m, flush=True))

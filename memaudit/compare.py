@@ -251,11 +251,18 @@ def compare_trees(
 def compare_many(
     original: SourceTree, submissions: Sequence[SourceTree], options: CompareOptions = CompareOptions()
 ) -> list[Comparison]:
-    """Compare many submissions with one original, indexing the original once. Parameters are
-    chosen from the languages of every tree in the batch, so all results share them."""
-    params = fingerprint_params_for([original, *submissions], options.k, options.window)
-    index = FingerprintIndex(TreeFingerprints.build(original, params), options.max_occurrences)
-    return [compare_trees(index, sub, options) for sub in submissions]
+    """Compare many submissions with one original. Each submission gets exactly the parameters a
+    single comparison of that pair would use, so its result never depends on the rest of the
+    batch; the original is indexed once per distinct parameter set (at most two by default: its
+    own languages' and the cross-language one)."""
+    indexes: dict[FingerprintParams, FingerprintIndex] = {}
+    out = []
+    for sub in submissions:
+        params = fingerprint_params_for([original, sub], options.k, options.window)
+        if params not in indexes:
+            indexes[params] = FingerprintIndex(TreeFingerprints.build(original, params), options.max_occurrences)
+        out.append(compare_trees(indexes[params], sub, options))
+    return out
 
 
 def compare_paths(

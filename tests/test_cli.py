@@ -213,9 +213,15 @@ def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
     roots = [r["submission"]["root"] for r in doc["reports"]]
     assert roots == [str(b), str(c)]  # input order, not ranking order
     assert doc["reports"][0]["summary"]["similarity"] > doc["reports"][1]["summary"]["similarity"]
-    # Each report equals the single comparison of that pair (same parameters: both are C).
+    # Each report equals the single comparison of that pair, whatever else is in the batch.
     single = json.loads(run_cli("compare", str(a), str(b), "--json", "-", "--quiet").stdout)
     assert doc["reports"][0] == single
+    go = tmp_path / "go"
+    go.mkdir()
+    (go / "main.go").write_text("package main\n\nfunc main() {\n\tfor i := 0; i < 3; i++ {\n\t\tprintln(i)\n\t}\n}\n")
+    mixed = json.loads(run_cli("compare", str(a), str(b), str(go), "--json", "-", "--quiet").stdout)
+    assert mixed["reports"][0] == single
+    assert mixed["reports"][1]["parameters"]["k"] == 10  # the cross-language pair gets its own k
     assert "most likely derived first" in proc.stderr
 
 
