@@ -3,8 +3,10 @@ names re-cased); independent implementations write their own."""
 
 from __future__ import annotations
 
+import functools
 import re
 
+from ..core import SourceTree
 from .model import ChannelResult, EvidenceItem, Location
 from .sides import EvidenceInput, weighted_overlap
 from .text import comment_key
@@ -22,7 +24,8 @@ def is_license_text(text: str) -> bool:
     return _LICENSE.search(text) is not None
 
 
-def _comments(tree, exclude):  # type: ignore[no-untyped-def]
+@functools.lru_cache(maxsize=8)
+def _comments(tree: SourceTree, exclude: frozenset[str]) -> dict[str, tuple[str, Location]]:
     out: dict[str, tuple[str, Location]] = {}
     for parsed in tree.files:
         for occ in parsed.comments:
@@ -47,7 +50,7 @@ def comment_channel(inp: EvidenceInput) -> ChannelResult:
     keys_a, keys_b = sorted(a), sorted(b)
     items: list[EvidenceItem] = []
     if keys_a and keys_b:
-        scores = process.cdist(keys_a, keys_b, scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF, workers=1)
+        scores = process.cdist(keys_a, keys_b, scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF, workers=-1)
         used: set[int] = set()
         # Best pairs first; each comment is used once.
         candidates = sorted(

@@ -11,6 +11,7 @@ distribution: the share of the original's functions whose counterpart is above 0
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,9 @@ __all__ = ["FunctionSignature", "Alignment", "function_signatures", "align_funct
 #: Functions shorter than this (accessors, one-liners) look alike in every program.
 MIN_TOKENS = 20
 STRUCTURE_WEIGHT = 0.75
+#: Structure similarities below this count as 0: such pairs never align meaningfully, and the
+#: cut-off lets Levenshtein stop early (results are identical for every worker count).
+STRUCTURE_CUTOFF = 0.3
 BANDS = (0.5, 0.65)
 
 
@@ -40,6 +44,7 @@ class FunctionSignature:
     structure: str  # category codes as a string, for rapidfuzz
 
 
+@functools.lru_cache(maxsize=8)
 def function_signatures(tree: SourceTree, min_tokens: int = MIN_TOKENS) -> list[FunctionSignature]:
     out = []
     for fi, parsed in enumerate(tree.files):
@@ -74,9 +79,9 @@ def align_functions(a: list[FunctionSignature], b: list[FunctionSignature]) -> A
 
     structure = process.cdist(
         [f.structure for f in a], [f.structure for f in b], scorer=Levenshtein.normalized_similarity,
-        dtype=np.float32, workers=1,
+        dtype=np.float32, workers=-1, score_cutoff=STRUCTURE_CUTOFF,
     )  # fmt: skip
-    names = process.cdist([f.key for f in a], [f.key for f in b], scorer=fuzz.ratio, dtype=np.float32, workers=1) / 100.0
+    names = process.cdist([f.key for f in a], [f.key for f in b], scorer=fuzz.ratio, dtype=np.float32, workers=-1) / 100.0
     similarity = STRUCTURE_WEIGHT * structure + (1 - STRUCTURE_WEIGHT) * names
     rows, cols = linear_sum_assignment(-similarity)
     pairs = [

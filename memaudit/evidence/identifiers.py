@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from .model import ChannelResult, EvidenceItem
+import functools
+
+from ..core import SourceTree
+from .model import ChannelResult, EvidenceItem, Location
 from .rarity import RarityTable
 from .sides import EvidenceInput, first_occurrences, weighted_overlap
 from .text import normalize_identifier
@@ -16,11 +19,17 @@ FUZZY_MIN_RARITY = 0.5
 FUZZY_CUTOFF = 85.0
 
 
+@functools.lru_cache(maxsize=8)
+def _index(tree: SourceTree, exclude: frozenset[str]) -> dict[str, tuple[str, Location, int]]:
+    # Cached per tree: in a batch the original's index is built once, not once per submission.
+    return first_occurrences(tree, lambda f: f.identifiers, normalize_identifier, exclude)
+
+
 def identifier_channel(inp: EvidenceInput, rarity: RarityTable) -> ChannelResult:
     from rapidfuzz import fuzz, process
 
-    a = first_occurrences(inp.original, lambda f: f.identifiers, normalize_identifier, inp.base_keys)
-    b = first_occurrences(inp.submission, lambda f: f.identifiers, normalize_identifier, inp.base_keys)
+    a = _index(inp.original, inp.base_keys)
+    b = _index(inp.submission, inp.base_keys)
     r = {k: rarity.rarity(k) for k in a.keys() | b.keys()}
 
     def observable(raw: str) -> bool:

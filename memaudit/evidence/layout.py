@@ -3,10 +3,11 @@ functions, and call-graph edges kept between aligned functions."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 from ..core import SourceTree
-from .functions import Alignment, FunctionSignature
+from .functions import Alignment, FunctionSignature, function_signatures
 from .model import ChannelResult, EvidenceItem, Location
 from .sides import EvidenceInput
 from .text import normalize_identifier
@@ -25,6 +26,11 @@ def _stems(tree: SourceTree) -> dict[str, str]:
         if stem and stem not in GENERIC_STEMS and stem not in out:
             out[stem] = f.file.relpath
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_edges(tree: SourceTree) -> frozenset[tuple[int, int]]:
+    return frozenset(call_edges(tree, function_signatures(tree)))
 
 
 def call_edges(tree: SourceTree, functions: list[FunctionSignature]) -> set[tuple[int, int]]:
@@ -73,8 +79,8 @@ def layout_channel(inp: EvidenceInput, alignment: Alignment) -> ChannelResult:
             EvidenceItem("layout", sa[stem], sb[stem], Location(sa[stem], 1, 1), Location(sb[stem], 1, 1), 1.0, 1.0, False, "file name")
         )
 
-    ea = call_edges(inp.original, alignment.original)
-    eb = call_edges(inp.submission, alignment.submission)
+    ea = _cached_edges(inp.original) if alignment.original is function_signatures(inp.original) else call_edges(inp.original, alignment.original)
+    eb = _cached_edges(inp.submission) if alignment.submission is function_signatures(inp.submission) else call_edges(inp.submission, alignment.submission)
     mapping = {i: j for i, j, s, _, _ in alignment.pairs if s >= 0.5}
     mappable = [(x, y) for x, y in sorted(ea) if x in mapping and y in mapping]
     kept = [(x, y) for x, y in mappable if (mapping[x], mapping[y]) in eb]

@@ -6,10 +6,12 @@ and expected outputs with ``--spec`` so they are marked observable and not count
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
-from .model import ChannelResult, EvidenceItem
+from ..core import SourceTree
+from .model import ChannelResult, EvidenceItem, Location
 from .sides import EvidenceInput, first_occurrences, weighted_overlap
 from .observable import literal_pieces
 from .text import normalize_string_literal
@@ -58,21 +60,28 @@ def _weight(key: str) -> float:
     return min(1.0, 0.3 + 0.15 * digits)
 
 
+def _strings(f):  # type: ignore[no-untyped-def]
+    # A docstring is a string literal that is also a comment: it is compared as a comment.
+    docs = {(c.start_line, c.text) for c in f.comments}
+    return [o for o in f.strings if (o.start_line, o.text) not in docs]
+
+
+def _number_key(text: str) -> str | None:
+    k = number_key(text)
+    return "n:" + k if k else None
+
+
+@functools.lru_cache(maxsize=8)
+def _index(tree: SourceTree, exclude: frozenset[str]) -> dict[str, tuple[str, Location, int]]:
+    # Cached per tree: in a batch the original's literals are collected once.
+    out = first_occurrences(tree, _strings, _string_key, exclude)
+    out |= first_occurrences(tree, lambda f: f.numbers, _number_key, exclude)
+    return out
+
+
 def literal_channel(inp: EvidenceInput) -> ChannelResult:
-    def numbers(f):  # type: ignore[no-untyped-def]
-        return f.numbers
-
-    def strings(f):  # type: ignore[no-untyped-def]
-        # A docstring is a string literal that is also a comment: it is compared as a comment.
-        docs = {(c.start_line, c.text) for c in f.comments}
-        return [o for o in f.strings if (o.start_line, o.text) not in docs]
-
-    a = first_occurrences(inp.original, strings, _string_key, inp.base_keys)
-    b = first_occurrences(inp.submission, strings, _string_key, inp.base_keys)
-    na = first_occurrences(inp.original, numbers, lambda t: (("n:" + k) if (k := number_key(t)) else None), inp.base_keys)
-    nb = first_occurrences(inp.submission, numbers, lambda t: (("n:" + k) if (k := number_key(t)) else None), inp.base_keys)
-    a |= na
-    b |= nb
+    a = _index(inp.original, inp.base_keys)
+    b = _index(inp.submission, inp.base_keys)
 
     def observable(key: str) -> bool:
         if not inp.spec:
