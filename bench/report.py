@@ -260,23 +260,34 @@ def render(results: dict, pairs_order: list[str]) -> str:
         add("")
         add(f"Original: `{batch['original']}` ({batch['original_bytes'] / 1e6:.2f} MB, the largest original side); "
             f"{batch['submissions']} submissions cycling through the {batch['distinct_submissions']} other "
-            f"extracted sides ({batch['submission_bytes'] / 1e6:.2f} MB). One `memaudit compare ORIGINAL S1 ... "
-            f"S{batch['submissions']}` run against {batch['submissions']} separate single-submission runs. "
+            f"extracted sides in its language, {batch.get('language', '?')} ({batch['submission_bytes'] / 1e6:.2f} MB). "
+            f"One `memaudit compare ORIGINAL S1 ... S{batch['submissions']}` run against {batch['submissions']} "
+            "separate single-submission runs, and Dolos on the same files (one concatenated file per side; "
+            "Dolos cannot index one file and query the others, so it computes every pair of the set). "
             "MB/s counts every byte each approach reads (the singles read the original each time).")
         add("")
         add("| run | wall time (s) | peak RSS (MB) | MB/s |")
         add("|---|---|---|---|")
-        for key, title in (("batch", "one batch run"), ("singles", f"{batch['submissions']} single runs (sum)")):
+        rows = [("batch", "memaudit, one batch run"), ("singles", f"memaudit, {batch['submissions']} single runs (sum)")]
+        if (batch.get("dolos") or {}).get("status") == "ok":
+            rows.append(("dolos", f"Dolos, one run ({batch['dolos']['pairs']} pairs)"))
+        for key, title in rows:
             m = batch[key]
             add(f"| {title} | {m['seconds']:.1f} | {m['peak_rss_kb'] / 1024:.0f} | {m['mb_per_s']:.2f} |")
         add("")
+        if (batch.get("dolos") or {}).get("status") == "ok" and batch["batch"]["seconds"]:
+            add(f"memaudit's batch run is **{batch['dolos']['seconds'] / batch['batch']['seconds']:.1f}x** faster "
+                "than Dolos on the same files (target: at least 10x).")
+            add("")
+        elif batch.get("dolos"):
+            add(f"Dolos failed on the batch: {batch['dolos'].get('note', '')}")
+            add("")
         ratio = batch["singles"]["seconds"] / batch["batch"]["seconds"] if batch["batch"]["seconds"] else 0
         add(f"The batch run takes {ratio:.1f}x less wall time than the single runs, at "
             f"{batch['batch']['peak_rss_kb'] / max(batch['singles']['peak_rss_kb'], 1):.1f}x their peak RSS.")
         add("")
         add(f"`summary.similarity` differs between the batch and the single run for {batch['similarity_differs']} "
-            f"of {batch['reports']} submissions (largest difference {_fmt(batch['similarity_max_abs_diff'], 4)}); "
-            "memaudit documents that batch parameters are chosen from the languages of all trees in the batch.")
+            f"of {batch['reports']} submissions (largest difference {_fmt(batch['similarity_max_abs_diff'], 4)}).")
         add("")
     else:
         add("### One original against 50 submissions: not yet measured")

@@ -147,6 +147,25 @@ def measure_speed(results: dict, fetched: dict, tools: list[str]) -> dict:
 BATCH_SIZE = 50
 
 
+def _dolos_batch(original: str, subs: list[str], fetched: dict, language: str) -> dict | None:
+    """Dolos on the same original and submissions (one concatenated file per side), or None if
+    Dolos is not installed in the cache."""
+    from .measure import run_measured
+    from .tools import concat_side, dolos_dir
+
+    cache = config.cache_dir()
+    ddir = dolos_dir(cache)
+    if not (ddir / "node_modules" / "@dodona" / "dolos-lib").is_dir():
+        return None
+    files = [str(concat_side(fetched["sides"][sid], cache)) for sid in [original, *subs]]
+    run = run_measured(["node", str(config.BENCH / "dolos_batch.mjs"), str(ddir), language, *files],
+                       timeout=config.TOOL_TIMEOUT)
+    if run.returncode != 0:
+        return {"status": "error", "note": (run.stdout + run.stderr).strip()[-300:]}
+    data = json.loads(run.stdout)
+    return {"status": "ok", "seconds": round(run.seconds, 2), "peak_rss_kb": run.peak_rss_kb, "pairs": data["pairs"]}
+
+
 def measure_batch(results: dict, fetched: dict, size: int = BATCH_SIZE, log=print) -> dict:
     """One original against ``size`` submissions: one batch run vs. ``size`` single runs.
 
@@ -161,7 +180,11 @@ def measure_batch(results: dict, fetched: dict, size: int = BATCH_SIZE, log=prin
     if not ok:
         return {}
     original = max((e["a"] for e in ok), key=lambda side: side["bytes"])
-    others = sorted({s["side"] for e in ok for s in (e["a"], e["b"])} - {original["side"]})
+    # Submissions in the original's language: Dolos, measured beside memaudit on the same files,
+    # analyses one language at a time.
+    language = fetched["sides"][original["side"]]["lang"]
+    others = sorted({s["side"] for e in ok for s in (e["a"], e["b"])
+                     if fetched["sides"][s["side"]]["lang"] == language} - {original["side"]})
     subs = [others[i % len(others)] for i in range(size)]
     dirs = [fetched["sides"][sid]["dir"] for sid in subs]
     sub_bytes = sum(fetched["sides"][sid]["totals"]["bytes"] for sid in subs)
@@ -190,6 +213,12 @@ def measure_batch(results: dict, fetched: dict, size: int = BATCH_SIZE, log=prin
         if single.returncode == 0:
             diffs.append(abs(json.loads(single.stdout)["summary"]["similarity"] - report["summary"]["similarity"]))
     total_bytes = original["bytes"] + sub_bytes
+    out["language"] = language
+    dolos = _dolos_batch(original["side"], subs, fetched, language)
+    if dolos is not None:
+        out["dolos"] = dolos
+        if dolos.get("seconds"):
+            dolos["mb_per_s"] = round(total_bytes / 1e6 / dolos["seconds"], 3)
     out.update(
         status="ok", reports=len(reports),
         batch={"seconds": round(batch.seconds, 2), "peak_rss_kb": batch.peak_rss_kb,

@@ -149,3 +149,16 @@ def test_text_normalization():
     assert split_identifier("parseHTTPHeader") == ("parse", "http", "header")
     assert comment_key("// isLabelByte reports whether") == comment_key("/// is_label_byte reports whether")
     assert normalize_string_literal('r#"raw"#') == "raw" and normalize_string_literal('b"x\\n"') == "x\\n"
+
+
+def test_ks_statistic_matches_scipy():
+    import numpy as np
+    from scipy.stats import ks_2samp
+
+    from memaudit.evidence.layout import ks_statistic
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.integers(5, 400, rng.integers(3, 60)).astype(float)
+        y = rng.integers(5, 400, rng.integers(3, 60)).astype(float)
+        assert abs(ks_statistic(x, y) - ks_2samp(x, y).statistic) < 1e-12

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import posixpath
 
+import numpy as np
+
 from ..core import SourceTree
 from .functions import Alignment, FunctionSignature, function_signatures
 from .model import ChannelResult, EvidenceItem, Location
@@ -58,12 +60,20 @@ def call_edges(tree: SourceTree, functions: list[FunctionSignature]) -> set[tupl
     return edges
 
 
+def ks_statistic(x: np.ndarray, y: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs
+    (what scipy.stats.ks_2samp reports, without importing scipy.stats: 0.35 s at start-up)."""
+    x, y = np.sort(x), np.sort(y)
+    values = np.concatenate([x, y])
+    cdf_x = np.searchsorted(x, values, side="right") / x.shape[0]
+    cdf_y = np.searchsorted(y, values, side="right") / y.shape[0]
+    return float(np.abs(cdf_x - cdf_y).max())
+
+
 def _size_similarity(a: list[FunctionSignature], b: list[FunctionSignature]) -> float | None:
     if len(a) < 3 or len(b) < 3:
         return None
-    from scipy.stats import ks_2samp
-
-    return 1.0 - float(ks_2samp([f.tokens for f in a], [f.tokens for f in b]).statistic)
+    return 1.0 - ks_statistic(np.array([f.tokens for f in a], float), np.array([f.tokens for f in b], float))
 
 
 def layout_channel(inp: EvidenceInput, alignment: Alignment) -> ChannelResult:
