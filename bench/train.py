@@ -100,7 +100,7 @@ def build_pairs(cache: Path, log=print) -> list[LabelledPair]:
                 transform_tree(Path(ok[sid]["dir"]), dest, transform)
             pairs.append(LabelledPair(f"{sid}~{transform}", 1, "synthetic-derived", ok[sid]["dir"], str(dest), lang, lang, domain))
     for a, b in combinations(sorted(sides), 2):
-        (sa, la, da, ga), (sb, lb, db, gb) = sides[a], sides[b]
+        (_, la, da, ga), (_, lb, db, gb) = sides[a], sides[b]
         if da != db or ga == gb or frozenset((a, b)) in seen_pairs:
             continue
         pairs.append(LabelledPair(f"{a}~{b}", 0, "synthetic-independent", ok[a]["dir"], ok[b]["dir"], la, lb, da))

@@ -77,17 +77,18 @@ def _warn_inputs(trees: list, quiet: bool) -> None:  # type: ignore[type-arg]
     if quiet:
         return
     lines = []
-    for tree in trees:
-        def shown(relpath: str) -> str:
-            return os.path.join(tree.root, relpath) if os.path.isdir(tree.root) else tree.root
+    def shown(root: str, relpath: str) -> str:
+        return os.path.join(root, relpath) if os.path.isdir(root) else root
 
+    for tree in trees:
         for path, reason in tree.skipped:
-            lines.append(f"warning: {shown(path)}: skipped: {reason}")
+            lines.append(f"warning: {shown(tree.root, path)}: skipped: {reason}")
         for f in tree.files:
+            where = shown(tree.root, f.file.relpath)
             if f.n_errors:
-                lines.append(f"warning: {shown(f.file.relpath)}: {f.n_errors} syntax errors (parsed the rest)")
+                lines.append(f"warning: {where}: {f.n_errors} syntax errors (parsed the rest)")
             if f.invalid_utf8:
-                lines.append(f"warning: {shown(f.file.relpath)}: not valid UTF-8 (texts decoded with replacement)")
+                lines.append(f"warning: {where}: not valid UTF-8 (texts decoded with replacement)")
     for line in lines[:_MAX_WARNINGS]:
         _err(line)
     if len(lines) > _MAX_WARNINGS:

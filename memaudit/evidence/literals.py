@@ -19,7 +19,7 @@ from .text import normalize_string_literal
 __all__ = ["literal_channel", "number_key"]
 
 #: Numbers any program uses; sharing them says nothing.
-TRIVIAL_NUMBERS = frozenset({-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 60, 64, 100, 127, 128, 255, 256, 1000, 1024, 0.5, 0.0, 1.0, 2.0, 10.0, 100.0})
+TRIVIAL_NUMBERS = frozenset({-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 60, 64, 100, 127, 128, 255, 256, 1000, 1024, 0.5})
 _INT_SUFFIX = re.compile(r"(?:[uUlLzZ]+|_?[iu](?:8|16|32|64|128|size)|n)$")
 _FLOAT_SUFFIX = re.compile(r"(?:[fFdDlL]|_?f(?:32|64))$")
 

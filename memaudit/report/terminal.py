@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..audit import Audit
-from ..compare import Comparison, TreeStats
+from ..compare import TreeStats
 from ..evidence.model import ChannelResult, EvidenceItem
 
 __all__ = ["render", "render_batch"]
