@@ -73,7 +73,7 @@ def _root(
     """Audit a reimplementation for memorization of the original's source code."""
 
 
-def _warn_inputs(trees: list, quiet: bool) -> None:  # type: ignore[type-arg]
+def _warn_inputs(trees: list, quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:  # type: ignore[type-arg]
     if quiet:
         return
     lines = []
@@ -89,10 +89,11 @@ def _warn_inputs(trees: list, quiet: bool) -> None:  # type: ignore[type-arg]
                 lines.append(f"warning: {where}: {f.n_errors} syntax errors (parsed the rest)")
             if f.invalid_utf8:
                 lines.append(f"warning: {where}: not valid UTF-8 (texts decoded with replacement)")
-    for line in lines[:_MAX_WARNINGS]:
+    shown = lines if limit is None else lines[:limit]
+    for line in shown:
         _err(line)
-    if len(lines) > _MAX_WARNINGS:
-        _err(f"warning: ... and {len(lines) - _MAX_WARNINGS} more (see the JSON report)")
+    if len(lines) > len(shown):
+        _err(f"warning: ... and {len(lines) - len(shown)} more (see the JSON report, or --verbose)")
 
 
 @contextmanager
@@ -150,6 +151,7 @@ def compare(
         None, "--fail-on", metavar="LABEL", help="Exit with code 1 if any verdict is LABEL or worse (memorized|suspicious)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="More evidence items, every file's statistics, every exclusion and warning."),
 ) -> None:
     """Compare an ORIGINAL program with one or more SUBMISSIONs and report the shared structure.
 
@@ -188,7 +190,7 @@ def compare(
         base_tree = trees.pop() if base else None
         null_trees = trees[1 + len(submissions) :]
         trees = trees[: 1 + len(submissions)]
-        _warn_inputs(trees + null_trees, quiet)
+        _warn_inputs(trees + null_trees, quiet, limit=None if verbose else _MAX_WARNINGS)
         # Submissions and null implementations share one index of the original; the null is
         # audited exactly as a submission is.
         audited = audit_trees(
@@ -235,7 +237,7 @@ def compare(
             # With the JSON on stdout, the human report goes to stderr so both can be captured.
             console = Console(stderr=to_stdout)
             if len(results) == 1:
-                render(results[0], console, top=top)
+                render(results[0], console, top=top, verbose=verbose)
             else:
                 render_batch(results, console)
         if fail_on is not None:

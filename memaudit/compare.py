@@ -65,6 +65,8 @@ class FileStats:
     invalid_utf8: bool
     #: Share of this file's tokens inside a fragment.
     coverage: float
+    #: sha256 of the file's bytes as analysed.
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,7 @@ def _stats(tree: SourceTree, masks: list[np.ndarray]) -> TreeStats:
                 parse_errors=parsed.n_errors,
                 invalid_utf8=parsed.invalid_utf8,
                 coverage=c / parsed.n_tokens if parsed.n_tokens else 0.0,
+                sha256=parsed.sha256,
             )
         )
     return TreeStats(

@@ -74,6 +74,8 @@ class ParsedFile:
     n_errors: int
     #: The file was not valid UTF-8 (texts were decoded with replacement characters).
     invalid_utf8: bool
+    #: sha256 of the bytes that were analysed (the JSON report's receipt for this input).
+    sha256: str = ""
     functions: tuple[FunctionInfo, ...] = ()
     identifiers: tuple[Occurrence, ...] = ()
     strings: tuple[Occurrence, ...] = ()

@@ -7,6 +7,7 @@ worker processes receive a path and return plain arrays.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 from dataclasses import dataclass
 from typing import Any
@@ -235,6 +236,7 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
         end_lines=end_lines,
         n_errors=errors,
         invalid_utf8=invalid_utf8,
+        sha256=hashlib.sha256(data).hexdigest(),
         functions=functions,
         identifiers=identifiers,
         strings=strings,

@@ -7,8 +7,11 @@ lists in a stable order, floats rounded, and nothing depends on time or the mach
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -25,6 +28,13 @@ SCHEMA_VERSION = 1
 SCHEMA_ID = "memaudit.compare/1"
 #: Several submissions against one original: ``{"schema": ..., "reports": [compare reports]}``.
 BATCH_SCHEMA_ID = "memaudit.batch/1"
+
+
+def _data_sha256(name: str, env: str) -> str:
+    from ..languages import data_dir
+
+    path = Path(os.environ[env]) if os.environ.get(env) else data_dir("fingerprints") / name
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _round(x: float) -> float:
@@ -51,6 +61,7 @@ def _tree(stats: TreeStats) -> dict[str, Any]:
                 "parse_errors": f.parse_errors,
                 "invalid_utf8": f.invalid_utf8,
                 "coverage": _round(f.coverage),
+                "sha256": f.sha256,
             }
             for f in stats.files
         ],
@@ -160,25 +171,35 @@ def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
     comparison = audit.comparison
     d = options.discovery
     longest = comparison.longest_fragment
+    parameters = {
+        "k": comparison.params.k,
+        "window": comparison.params.window,
+        "min_fragment_tokens": comparison.min_fragment_tokens,
+        "max_occurrences": comparison.max_occurrences,
+        "category_set_version": CATEGORY_SET_VERSION,
+        "minhash": asdict(comparison.sketch_params),
+        "discovery": {
+            "language": d.language,
+            "include": list(d.include),
+            "exclude": list(d.exclude),
+            "exclude_tests": d.exclude_tests,
+            "max_file_size": d.max_file_size,
+        },
+        "spec": list(audit.spec_sources),
+        "base": audit.base,
+        "rarity_table_sha256": _data_sha256("identifier-rarity.json", "MEMAUDIT_RARITY_TABLE"),
+        "model_sha256": _data_sha256("verdict-model.json", "MEMAUDIT_MODEL"),
+    }
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "memaudit", "version": __version__},
         "grammars": _grammars(comparison),
-        "parameters": {
-            "k": comparison.params.k,
-            "window": comparison.params.window,
-            "min_fragment_tokens": comparison.min_fragment_tokens,
-            "max_occurrences": comparison.max_occurrences,
-            "category_set_version": CATEGORY_SET_VERSION,
-            "minhash": asdict(comparison.sketch_params),
-            "discovery": {
-                "language": d.language,
-                "include": list(d.include),
-                "exclude": list(d.exclude),
-                "exclude_tests": d.exclude_tests,
-                "max_file_size": d.max_file_size,
-            },
-        },
+        "parameters": parameters,
+        # Canonical JSON of the parameters, hashed: two reports with equal hashes were made with the
+        # same settings and reference data.
+        "parameters_sha256": hashlib.sha256(
+            json.dumps(parameters, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest(),
         "summary": {
             "similarity": _round(comparison.similarity),
             "jaccard": _round(comparison.jaccard),

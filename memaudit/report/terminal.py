@@ -56,7 +56,7 @@ def _channel_stats(c: ChannelResult) -> str:
     return f"{s['fragments']} fragments, longest {s['longest_fragment_tokens']} tokens"
 
 
-def render_evidence(audit: Audit, console: Console, *, items: int = 3) -> None:
+def render_evidence(audit: Audit, console: Console, *, items: int = 3, verbose: bool = False) -> None:
     table = Table(title="Evidence channels (observable items listed, not counted)", title_justify="left")
     table.add_column("channel")
     table.add_column("score", justify="right")
@@ -72,9 +72,10 @@ def render_evidence(audit: Audit, console: Console, *, items: int = 3) -> None:
         notes.append(f"{n_obs} items observable in {len(audit.spec_sources)} spec files")
     if audit.base:
         notes.append(f"base {audit.base}: {audit.base_tokens.get('original', 0)} / {audit.base_tokens.get('submission', 0)} tokens removed")
-    for e in audit.exclusions[:5]:
+    limit = len(audit.exclusions) if verbose else 5
+    for e in audit.exclusions[:limit]:
         notes.append(f"excluded {e.side} {e.path}: {e.reason}")
-    if len(audit.exclusions) > 5:
+    if len(audit.exclusions) > limit:
         notes.append(f"... and {len(audit.exclusions) - 5} more exclusions (see the JSON report)")
     for n in notes:
         console.print(Text(n, style="dim"))
@@ -110,7 +111,18 @@ def render_verdict(audit: Audit, console: Console) -> None:
     console.print()
 
 
-def render(audit: Audit, console: Console, *, top: int = 10) -> None:
+def _files_table(audit: Audit, console: Console) -> None:
+    for label, stats in (("original", audit.comparison.original), ("submission", audit.comparison.submission)):
+        table = Table(title=f"{label} files", title_justify="left")
+        for name, justify in (("file", "left"), ("language", "left"), ("lines", "right"), ("tokens", "right"),
+                              ("functions", "right"), ("parse errors", "right"), ("coverage", "right")):  # fmt: skip
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for f in stats.files:
+            table.add_row(f.path, f.language, str(f.lines), str(f.tokens), str(f.functions), str(f.parse_errors), _pct(f.coverage))
+        console.print(table)
+
+
+def render(audit: Audit, console: Console, *, top: int = 10, verbose: bool = False) -> None:
     c = audit.comparison
     console.print(_side_line("original", c.original))
     console.print(_side_line("submission", c.submission))
@@ -150,7 +162,10 @@ def render(audit: Audit, console: Console, *, top: int = 10) -> None:
             )
         console.print(table)
     console.print()
-    render_evidence(audit, console)
+    render_evidence(audit, console, items=10 if verbose else 3, verbose=verbose)
+    if verbose:
+        console.print()
+        _files_table(audit, console)
     console.print(
         Text(f"k={c.params.k} window={c.params.window} min fragment={c.min_fragment_tokens} tokens", style="dim")
     )
