@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, List, Optional
 
@@ -72,25 +73,27 @@ def _root(
     """Audit a reimplementation for memorization of the original's source code."""
 
 
-def _warn_inputs(trees: list, quiet: bool) -> None:  # type: ignore[type-arg]
+def _warn_inputs(trees: list, quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:  # type: ignore[type-arg]
     if quiet:
         return
     lines = []
-    for tree in trees:
-        def shown(relpath: str) -> str:
-            return os.path.join(tree.root, relpath) if os.path.isdir(tree.root) else tree.root
+    def shown(root: str, relpath: str) -> str:
+        return os.path.join(root, relpath) if os.path.isdir(root) else root
 
+    for tree in trees:
         for path, reason in tree.skipped:
-            lines.append(f"warning: {shown(path)}: skipped: {reason}")
+            lines.append(f"warning: {shown(tree.root, path)}: skipped: {reason}")
         for f in tree.files:
+            where = shown(tree.root, f.file.relpath)
             if f.n_errors:
-                lines.append(f"warning: {shown(f.file.relpath)}: {f.n_errors} syntax errors (parsed the rest)")
+                lines.append(f"warning: {where}: {f.n_errors} syntax errors (parsed the rest)")
             if f.invalid_utf8:
-                lines.append(f"warning: {shown(f.file.relpath)}: not valid UTF-8 (texts decoded with replacement)")
-    for line in lines[:_MAX_WARNINGS]:
+                lines.append(f"warning: {where}: not valid UTF-8 (texts decoded with replacement)")
+    shown = lines if limit is None else lines[:limit]
+    for line in shown:
         _err(line)
-    if len(lines) > _MAX_WARNINGS:
-        _err(f"warning: ... and {len(lines) - _MAX_WARNINGS} more (see the JSON report)")
+    if len(lines) > len(shown):
+        _err(f"warning: ... and {len(lines) - len(shown)} more (see the JSON report, or --verbose)")
 
 
 @contextmanager
@@ -121,6 +124,7 @@ def compare(
         ..., metavar="SUBMISSION...", help="The reimplementation(s) to audit: directories or files."
     ),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH|-", help="Write the JSON report to PATH ('-': stdout)."),
+    html_out: Optional[str] = typer.Option(None, "--html", metavar="PATH", help="Write the self-contained HTML report to PATH (one SUBMISSION only)."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Only this language (forces it for a single file)."),
     include: List[str] = typer.Option([], "--include", metavar="GLOB", help="Only files matching GLOB (repeatable)."),
     exclude: List[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching GLOB (repeatable)."),
@@ -131,16 +135,39 @@ def compare(
     max_file_size: float = typer.Option(10.0, "--max-file-size", min=0.001, metavar="MB", help="Skip larger files."),
     top: int = typer.Option(10, "--top", min=0, help="Fragments shown in the terminal."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for parsing [default: one per core]."),
+    spec: List[str] = typer.Option(
+        [], "--spec", metavar="PATH",
+        help="What the submitter could observe (docs, tests, help text, transcript JSON/JSONL); repeatable. "
+        "Items found there are listed as observable and not counted.",
+    ),  # fmt: skip
+    base: Optional[str] = typer.Option(None, "--base", metavar="PATH", help="Template/starter code given to the submitter: removed from both sides."),
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Do not exclude generated files and literal data tables."),
+    null: List[str] = typer.Option(
+        [], "--null", metavar="PATH",
+        help="An independent implementation of the same behaviour (repeatable): the null band the "
+        "submission is placed in [default: the independent benchmark pairs].",
+    ),  # fmt: skip
+    fail_on: Optional[str] = typer.Option(
+        None, "--fail-on", metavar="LABEL", help="Exit with code 1 if any verdict is LABEL or worse (memorized|suspicious)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="More evidence items, every file's statistics, every exclusion and warning."),
 ) -> None:
     """Compare an ORIGINAL program with one or more SUBMISSIONs and report the shared structure.
 
     With several submissions the original is indexed once and each submission is compared with it
     (never all pairs)."""
+    if fail_on is not None and fail_on not in ("memorized", "suspicious"):
+        raise typer.BadParameter("must be 'memorized' or 'suspicious'", param_hint="--fail-on")
+    if html_out is not None and len(submissions) != 1:
+        raise typer.BadParameter("needs exactly one SUBMISSION", param_hint="--html")
     with _guard():
         from rich.console import Console
 
-        from .compare import CompareOptions, compare_many, load_trees
+        from .audit import audit_trees
+        from .verdict import LABELS, bootstrap_function_scores, decide, load_model
+        from .compare import CompareOptions, load_trees
+        from .evidence.observable import load_spec_material
         from .discover import DiscoveryOptions
 
         options = CompareOptions(
@@ -155,10 +182,32 @@ def compare(
             window=window,
             min_fragment_tokens=min_fragment,
         )
+        model = load_model()
+        spec_material = load_spec_material(spec)
+        roots = [original, *submissions, *null] + ([base] if base else [])
         with _progress(not quiet) as progress:
-            trees = load_trees([original, *submissions], options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
-        _warn_inputs(trees, quiet)
-        results = compare_many(trees[0], trees[1:], options)
+            trees = load_trees(roots, options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
+        base_tree = trees.pop() if base else None
+        null_trees = trees[1 + len(submissions) :]
+        trees = trees[: 1 + len(submissions)]
+        _warn_inputs(trees + null_trees, quiet, limit=None if verbose else _MAX_WARNINGS)
+        # Submissions and null implementations share one index of the original; the null is
+        # audited exactly as a submission is.
+        audited = audit_trees(
+            trees[0], trees[1:] + null_trees, options, spec=spec_material, base=base_tree,
+            keep_boilerplate=keep_boilerplate,
+        )  # fmt: skip
+        results, null_audits = audited[: len(submissions)], audited[len(submissions) :]
+        null_decisions = [decide(a, model, null_decisions=[]).decision for a in null_audits] if null else None
+        results = [
+            replace(
+                a,
+                verdict=decide(
+                    a, model, null_decisions=null_decisions, null_ids=null, intervals=bootstrap_function_scores(a)
+                ),
+            )
+            for a in results
+        ]
 
         to_stdout = json_out == "-"
         if json_out is not None:
@@ -172,15 +221,33 @@ def compare(
                     Path(json_out).write_text(text, encoding="utf-8")
                 except OSError as exc:
                     raise MemauditError(f"cannot write {json_out}: {exc.strerror}") from None
+        if html_out is not None:
+            import shlex
+
+            from .report.html import render_html
+
+            page = render_html(results[0], options, trees[0], trees[1], shlex.join(["memaudit", *sys.argv[1:]]))
+            try:
+                Path(html_out).write_text(page, encoding="utf-8")
+            except OSError as exc:
+                raise MemauditError(f"cannot write {html_out}: {exc.strerror}") from None
         if not quiet:
             from .report.terminal import render, render_batch
 
             # With the JSON on stdout, the human report goes to stderr so both can be captured.
             console = Console(stderr=to_stdout)
             if len(results) == 1:
-                render(results[0], console, top=top)
+                render(results[0], console, top=top, verbose=verbose)
             else:
                 render_batch(results, console)
+        if fail_on is not None:
+            worst = LABELS.index(fail_on)
+            failing = [
+                a.comparison.submission.root for a in results if LABELS.index(a.verdict.label) <= worst  # type: ignore[union-attr]
+            ]
+            if failing:
+                _err(f"--fail-on {fail_on}: {', '.join(failing)}")
+                raise typer.Exit(int(ExitCode.GATE))
 
 
 @app.command()

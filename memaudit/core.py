@@ -7,7 +7,7 @@ inclusive throughout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -74,14 +74,38 @@ class ParsedFile:
     n_errors: int
     #: The file was not valid UTF-8 (texts were decoded with replacement characters).
     invalid_utf8: bool
+    #: sha256 of the bytes that were analysed (the JSON report's receipt for this input).
+    sha256: str = ""
     functions: tuple[FunctionInfo, ...] = ()
     identifiers: tuple[Occurrence, ...] = ()
     strings: tuple[Occurrence, ...] = ()
     comments: tuple[Occurrence, ...] = ()
+    #: Numeric literals (the tokens of category ``number``) with their text.
+    numbers: tuple[Occurrence, ...] = ()
 
     @property
     def n_tokens(self) -> int:
         return int(self.categories.shape[0])
+
+    def without_tokens(self, drop: np.ndarray) -> "ParsedFile":
+        """This file with the tokens where ``drop`` is true removed (base/template code);
+        function token ranges are renumbered to match."""
+        keep = ~drop
+        new_index = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
+        functions = tuple(
+            fn._replace(first_token=int(new_index[fn.first_token]), end_token=int(new_index[fn.end_token]))
+            for fn in self.functions
+        )
+        return replace(
+            self,
+            categories=self.categories[keep],
+            kinds=self.kinds[keep],
+            start_bytes=self.start_bytes[keep],
+            end_bytes=self.end_bytes[keep],
+            start_lines=self.start_lines[keep],
+            end_lines=self.end_lines[keep],
+            functions=functions,
+        )
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,6 +7,7 @@ worker processes receive a path and return plain arrays.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ _IGNORE = 254
 _ERROR = 253
 # tree-sitter's symbol for ERROR nodes (ts_builtin_sym_error, (TSSymbol)-1).
 _ERROR_SYMBOL = 0xFFFF
+_NUMBER = CATEGORY_CODES["number"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,8 +210,13 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
     invalid_utf8 = not data.isascii() and not _is_utf8(data)
 
     functions: tuple[FunctionInfo, ...] = ()
-    identifiers = strings = comments = ()
+    identifiers = strings = comments = numbers = ()
     if extract:
+        number_at = np.flatnonzero(np.asarray(codes, dtype=np.uint8) == _NUMBER)
+        numbers = tuple(
+            Occurrence(data[starts_l[i] : ends_l[i]].decode("utf-8", "replace"), int(start_lines[i]), int(end_lines[i]))
+            for i in number_at.tolist()
+        )
         root = tree.root_node
         functions = _functions(grammar, root, data, starts)
         texts = ts.QueryCursor(grammar.queries["texts"]).captures(root)
@@ -229,10 +236,12 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
         end_lines=end_lines,
         n_errors=errors,
         invalid_utf8=invalid_utf8,
+        sha256=hashlib.sha256(data).hexdigest(),
         functions=functions,
         identifiers=identifiers,
         strings=strings,
         comments=comments,
+        numbers=numbers,
     )
 
 

@@ -213,7 +213,24 @@ def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
     roots = [r["submission"]["root"] for r in doc["reports"]]
     assert roots == [str(b), str(c)]  # input order, not ranking order
     assert doc["reports"][0]["summary"]["similarity"] > doc["reports"][1]["summary"]["similarity"]
-    # Each report equals the single comparison of that pair (same parameters: both are C).
+    # Each report equals the single comparison of that pair, whatever else is in the batch.
     single = json.loads(run_cli("compare", str(a), str(b), "--json", "-", "--quiet").stdout)
     assert doc["reports"][0] == single
-    assert "most similar first" in proc.stderr
+    go = tmp_path / "go"
+    go.mkdir()
+    (go / "main.go").write_text("package main\n\nfunc main() {\n\tfor i := 0; i < 3; i++ {\n\t\tprintln(i)\n\t}\n}\n")
+    mixed = json.loads(run_cli("compare", str(a), str(b), str(go), "--json", "-", "--quiet").stdout)
+    assert mixed["reports"][0] == single
+    assert mixed["reports"][1]["parameters"]["k"] == 10  # the cross-language pair gets its own k
+    assert "most likely derived first" in proc.stderr
+
+
+def test_documented_options_match_the_real_help():
+    import re
+
+    doc = (ROOT / "docs" / "cli.md").read_text()
+    section = doc.split("## `memaudit compare`", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(--[a-z-]+)", section, re.M))
+    proc = run_cli("compare", "--help")
+    shown = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", proc.stdout)) - {"--help"}
+    assert documented == shown, (documented ^ shown)

@@ -5,15 +5,19 @@ same way or rarities would not apply.
 
 from __future__ import annotations
 
+import functools
 import re
 
-__all__ = ["split_identifier", "normalize_identifier", "normalize_comment", "normalize_string_literal"]
+__all__ = [
+    "split_identifier", "normalize_identifier", "normalize_comment", "comment_key", "normalize_string_literal",
+]  # fmt: skip
 
 # camelCase / PascalCase / acronym boundaries: "parseHTTPHeader" -> parse HTTP Header.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def split_identifier(name: str) -> tuple[str, ...]:
     """Lower-case subwords of an identifier in any convention.
 
@@ -27,6 +31,7 @@ def split_identifier(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def normalize_identifier(name: str) -> str:
     """The convention-free form of an identifier: its subwords joined by ``_``."""
     return "_".join(split_identifier(name))
@@ -46,6 +51,14 @@ def normalize_comment(text: str) -> str:
         if line.strip():
             lines.append(line.strip())
     return _SPACE.sub(" ", " ".join(lines)).strip().lower()
+
+
+def comment_key(text: str) -> str:
+    """A comment reduced for matching across naming conventions: marker-free, every word folded to
+    its subwords (``isLabelByte`` and ``is_label_byte`` both become ``islabelbyte``),
+    punctuation dropped."""
+    words = ("".join(split_identifier(w)) for w in normalize_comment(text).split())
+    return " ".join(w for w in words if w)
 
 
 _STRING_PREFIX = re.compile(r"^[A-Za-z0-9]{0,3}(?=[#\"'`])")

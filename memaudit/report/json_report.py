@@ -7,13 +7,18 @@ lists in a stable order, floats rounded, and nothing depends on time or the mach
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..categories import CATEGORY_SET_VERSION
+from ..audit import Audit
 from ..compare import Comparison, CompareOptions, TreeStats
+from ..evidence.model import EvidenceItem
 from ..languages import spec_for
 from ..match import Fragment
 
@@ -23,6 +28,13 @@ SCHEMA_VERSION = 1
 SCHEMA_ID = "memaudit.compare/1"
 #: Several submissions against one original: ``{"schema": ..., "reports": [compare reports]}``.
 BATCH_SCHEMA_ID = "memaudit.batch/1"
+
+
+def _data_sha256(name: str, env: str) -> str:
+    from ..languages import data_dir
+
+    path = Path(os.environ[env]) if os.environ.get(env) else data_dir("fingerprints") / name
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _round(x: float) -> float:
@@ -49,6 +61,7 @@ def _tree(stats: TreeStats) -> dict[str, Any]:
                 "parse_errors": f.parse_errors,
                 "invalid_utf8": f.invalid_utf8,
                 "coverage": _round(f.coverage),
+                "sha256": f.sha256,
             }
             for f in stats.files
         ],
@@ -79,29 +92,114 @@ def _grammars(comparison: Comparison) -> dict[str, Any]:
     return out
 
 
-def comparison_to_dict(comparison: Comparison, options: CompareOptions) -> dict[str, Any]:
+#: Evidence items listed per channel in the JSON (all are counted in the scores).
+MAX_ITEMS = 200
+
+
+def _loc(loc: Any) -> dict[str, Any] | None:
+    return None if loc is None else {"path": loc.path, "start_line": loc.start_line, "end_line": loc.end_line}
+
+
+def _item(i: EvidenceItem) -> dict[str, Any]:
+    return {
+        "original_text": i.original_text,
+        "submission_text": i.submission_text,
+        "original": _loc(i.original),
+        "submission": _loc(i.submission),
+        "weight": _round(i.weight),
+        "similarity": _round(i.similarity),
+        "observable": i.observable,
+        "note": i.note,
+    }
+
+
+def _evidence(audit: Audit) -> dict[str, Any]:
+    return {
+        "spec": list(audit.spec_sources),
+        "base": audit.base,
+        "base_tokens_removed": dict(sorted(audit.base_tokens.items())),
+        "exclusions": [
+            {"side": e.side, "path": e.path, "what": e.what, "reason": e.reason} for e in audit.exclusions
+        ],
+        "channels": [
+            {
+                "name": c.name,
+                "score": _round(c.score),
+                "description": c.description,
+                "stats": {k: (_round(v) if isinstance(v, float) else v) for k, v in c.stats.items()},
+                "items_total": len(c.items),
+                "items": [_item(i) for i in c.items[:MAX_ITEMS]],
+            }
+            for c in audit.channels
+        ],
+    }
+
+
+def _verdict(audit: Audit) -> dict[str, Any] | None:
+    v = audit.verdict
+    if v is None:
+        return None
+    from ..verdict import load_model
+
+    null = None
+    if v.null is not None:  # type: ignore[attr-defined]
+        n = v.null  # type: ignore[attr-defined]
+        null = {
+            "source": n.source,
+            "ids": list(n.ids),
+            "decisions": [_round(x) for x in n.decisions],
+            "mean": _round(n.mean),
+            "upper95": _round(n.upper95),
+            "percentile": _round(n.percentile),
+            "z": _round(n.z) if abs(n.z) != float("inf") else None,
+        }
+    return {
+        "label": v.label,  # type: ignore[attr-defined]
+        "probability": _round(v.probability),  # type: ignore[attr-defined]
+        "decision": _round(v.decision),  # type: ignore[attr-defined]
+        "thresholds": dict(load_model().thresholds),
+        "features": {k: _round(x) for k, x in v.features.items()},  # type: ignore[attr-defined]
+        "contributions": {k: _round(x) for k, x in v.contributions.items()},  # type: ignore[attr-defined]
+        "reasons": list(v.reasons),  # type: ignore[attr-defined]
+        "intervals": {k: [_round(lo), _round(hi)] for k, (lo, hi) in v.intervals.items()},  # type: ignore[attr-defined]
+        "null": null,
+    }
+
+
+def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
     """The report as plain data, in schema order."""
+    comparison = audit.comparison
     d = options.discovery
     longest = comparison.longest_fragment
+    parameters = {
+        "k": comparison.params.k,
+        "window": comparison.params.window,
+        "min_fragment_tokens": comparison.min_fragment_tokens,
+        "max_occurrences": comparison.max_occurrences,
+        "category_set_version": CATEGORY_SET_VERSION,
+        "minhash": asdict(comparison.sketch_params),
+        "discovery": {
+            "language": d.language,
+            "include": list(d.include),
+            "exclude": list(d.exclude),
+            "exclude_tests": d.exclude_tests,
+            "max_file_size": d.max_file_size,
+        },
+        "spec": list(audit.spec_sources),
+        "base": audit.base,
+        "rarity_table_sha256": _data_sha256("identifier-rarity.json", "MEMAUDIT_RARITY_TABLE"),
+        "model_sha256": _data_sha256("verdict-model.json", "MEMAUDIT_MODEL"),
+    }
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "memaudit", "version": __version__},
         "grammars": _grammars(comparison),
-        "parameters": {
-            "k": comparison.params.k,
-            "window": comparison.params.window,
-            "min_fragment_tokens": comparison.min_fragment_tokens,
-            "max_occurrences": comparison.max_occurrences,
-            "category_set_version": CATEGORY_SET_VERSION,
-            "minhash": asdict(comparison.sketch_params),
-            "discovery": {
-                "language": d.language,
-                "include": list(d.include),
-                "exclude": list(d.exclude),
-                "exclude_tests": d.exclude_tests,
-                "max_file_size": d.max_file_size,
-            },
-        },
+        "parameters": parameters,
+        # Canonical JSON of the parameters, hashed: two reports with equal hashes were made with the
+        # same settings and reference data.
+        "parameters_sha256": hashlib.sha256(
+            json.dumps(parameters, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest(),
         "summary": {
             "similarity": _round(comparison.similarity),
             "jaccard": _round(comparison.jaccard),
@@ -112,14 +210,16 @@ def comparison_to_dict(comparison: Comparison, options: CompareOptions) -> dict[
         },
         "original": _tree(comparison.original),
         "submission": _tree(comparison.submission),
+        "verdict": _verdict(audit),
+        "evidence": _evidence(audit),
         "fragments": [_fragment(f) for f in comparison.fragments],
     }
 
 
-def dumps(comparison: Comparison, options: CompareOptions) -> str:
-    return json.dumps(comparison_to_dict(comparison, options), indent=2, ensure_ascii=False) + "\n"
+def dumps(audit: Audit, options: CompareOptions) -> str:
+    return json.dumps(comparison_to_dict(audit, options), indent=2, ensure_ascii=False) + "\n"
 
 
-def dumps_batch(comparisons: list[Comparison], options: CompareOptions) -> str:
-    doc = {"schema": BATCH_SCHEMA_ID, "reports": [comparison_to_dict(c, options) for c in comparisons]}
+def dumps_batch(audits: list[Audit], options: CompareOptions) -> str:
+    doc = {"schema": BATCH_SCHEMA_ID, "reports": [comparison_to_dict(a, options) for a in audits]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,239 @@
+"""The verdict: a calibrated probability that the submission is derived from the original, a
+label, the reasons (each channel's contribution), and where the submission falls among
+independent implementations of the same behaviour (the null).
+
+The model is plain data (fingerprints/verdict-model.json: coefficients, calibration, thresholds,
+the default null): loading it cannot execute code, unlike a pickle. ``bench/train.py`` rebuilds
+it deterministically from the benchmark corpus and records its manifest.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .errors import GrammarError
+from .languages import data_dir
+
+__all__ = [
+    "MODEL_FORMAT", "LABELS", "VerdictModel", "Verdict", "NullBand", "features_of", "load_model",
+    "decide", "bootstrap_function_scores",
+]  # fmt: skip
+
+MODEL_FORMAT = "memaudit.model/1"
+MODEL_NAME = "verdict-model.json"
+#: Labels from most to least severe; a label applies when the probability reaches its threshold.
+LABELS = ("memorized", "suspicious", "inconclusive", "independent")
+
+#: The features, in order: the six channel scores and the share of the original's functions with
+#: a counterpart of similarity >= 0.65 (MirrorCode's upper band).
+FEATURES = (
+    "structure", "functions", "identifiers", "comments", "literals", "layout", "functions_share_above_0.65",
+)  # fmt: skip
+
+
+def features_of(audit: object) -> dict[str, float]:
+    """The model's inputs from an :class:`memaudit.audit.Audit`."""
+    channels = {c.name: c for c in audit.channels}  # type: ignore[attr-defined]
+    out = {name: float(channels[name].score) for name in FEATURES if name in channels}
+    out["functions_share_above_0.65"] = float(channels["functions"].stats.get("share_above_0.65", 0.0))
+    return out
+
+
+@dataclass(frozen=True)
+class VerdictModel:
+    features: tuple[str, ...]
+    #: Standardization applied before the linear model: (x - mean) / scale.
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    #: Platt calibration of the decision value d: p = 1 / (1 + exp(a * d + b)).
+    platt_a: float
+    platt_b: float
+    #: label -> minimum probability (checked in LABELS order; "independent" is the rest).
+    thresholds: Mapping[str, float]
+    #: Decision values of the independent training pairs: the default null.
+    null_decisions: tuple[float, ...]
+    null_ids: tuple[str, ...]
+    manifest: Mapping[str, object]
+
+    def decision(self, x: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+        """The linear decision value and each feature's contribution to it."""
+        contributions = {}
+        for name, m, s, w in zip(self.features, self.mean, self.scale, self.coef):
+            contributions[name] = w * (x.get(name, 0.0) - m) / s
+        return self.intercept + sum(contributions.values()), contributions
+
+    def probability(self, decision: float) -> float:
+        z = self.platt_a * decision + self.platt_b
+        return 1.0 / (1.0 + math.exp(min(max(z, -700.0), 700.0)))
+
+    def label(self, probability: float) -> str:
+        for name in LABELS[:-1]:
+            if probability >= self.thresholds[name]:
+                return name
+        return LABELS[-1]
+
+
+@dataclass(frozen=True)
+class NullBand:
+    """Where the submission falls among independent implementations."""
+
+    #: Decision values of the null (independent implementations).
+    decisions: tuple[float, ...]
+    ids: tuple[str, ...]
+    #: Where the null came from: "bench" (the model's default) or "--null".
+    source: str
+    #: Share of the null at or below the submission's decision value, in percent.
+    percentile: float
+    #: (submission - mean(null)) / std(null).
+    z: float
+    #: The null's mean and upper 95% bound (mean + 1.645 std, one-sided).
+    mean: float
+    upper95: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str
+    probability: float
+    decision: float
+    #: Feature -> contribution to the decision value (positive: towards "derived").
+    contributions: Mapping[str, float]
+    features: Mapping[str, float]
+    reasons: tuple[str, ...]
+    null: NullBand | None
+    #: Feature -> (low, high) bootstrap 95% interval over functions, where computed.
+    intervals: Mapping[str, tuple[float, float]]
+
+
+def _model_path() -> Path:
+    override = os.environ.get("MEMAUDIT_MODEL")
+    return Path(override) if override else data_dir("fingerprints") / MODEL_NAME
+
+
+@functools.cache
+def load_model() -> VerdictModel:
+    path = _model_path()
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GrammarError(f"{path}: verdict model missing (rebuild: python -m bench.train)") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise GrammarError(f"{path}: unreadable verdict model: {exc}") from None
+    if doc.get("format") != MODEL_FORMAT:
+        raise GrammarError(f"{path}: model format {doc.get('format')!r}, expected {MODEL_FORMAT!r}: rebuild it")
+    if tuple(doc["features"]) != FEATURES:
+        raise GrammarError(f"{path}: model features {doc['features']} differ from this memaudit's {list(FEATURES)}")
+    return VerdictModel(
+        features=tuple(doc["features"]),
+        mean=tuple(doc["mean"]),
+        scale=tuple(doc["scale"]),
+        coef=tuple(doc["coef"]),
+        intercept=float(doc["intercept"]),
+        platt_a=float(doc["platt"]["a"]),
+        platt_b=float(doc["platt"]["b"]),
+        thresholds=dict(doc["thresholds"]),
+        null_decisions=tuple(float(x) for x in doc["null"]["decisions"]),
+        null_ids=tuple(doc["null"]["ids"]),
+        manifest=doc.get("manifest", {}),
+    )
+
+
+def null_band(decision: float, null: Sequence[float], ids: Sequence[str], source: str) -> NullBand | None:
+    if len(null) == 0:
+        return None
+    arr = np.asarray(null, dtype=float)
+    mean = float(arr.mean())
+    std = float(arr.std(ddof=1)) if arr.shape[0] > 1 else 0.0
+    return NullBand(
+        decisions=tuple(float(x) for x in arr),
+        ids=tuple(ids),
+        source=source,
+        percentile=float(100.0 * np.mean(arr <= decision)),
+        z=(decision - mean) / std if std > 0 else float("inf") if decision > mean else 0.0,
+        mean=mean,
+        upper95=mean + 1.645 * std,
+    )
+
+
+_REASON_TEXT = {
+    "structure": "shared structural fragments",
+    "functions": "functions align with the original's",
+    "identifiers": "rare internal names shared",
+    "comments": "comments carried over",
+    "literals": "internal constants and strings shared",
+    "layout": "same file layout and call graph",
+    "functions_share_above_0.65": "many functions closely similar",
+}
+
+
+def _reasons(model: VerdictModel, x: Mapping[str, float], contributions: Mapping[str, float]) -> tuple[str, ...]:
+    ranked = sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+    out = []
+    for name, c in ranked[:3]:
+        direction = "for derived" if c > 0 else "against derived"
+        out.append(f"{name} {x.get(name, 0.0):.2f}: {_REASON_TEXT.get(name, name)} ({direction}, {c:+.2f})")
+    return tuple(out)
+
+
+def decide(
+    audit: object,
+    model: VerdictModel | None = None,
+    *,
+    null_decisions: Sequence[float] | None = None,
+    null_ids: Sequence[str] = (),
+    intervals: Mapping[str, tuple[float, float]] | None = None,
+) -> Verdict:
+    """The verdict for one audit. ``null_decisions`` (from ``--null``) replaces the model's
+    default null of independent benchmark pairs."""
+    model = model or load_model()
+    x = features_of(audit)
+    decision, contributions = model.decision(x)
+    p = model.probability(decision)
+    if null_decisions is not None:
+        band = null_band(decision, null_decisions, null_ids, "--null")
+    else:
+        band = null_band(decision, model.null_decisions, model.null_ids, "bench")
+    return Verdict(
+        label=model.label(p),
+        probability=p,
+        decision=decision,
+        contributions=contributions,
+        features=x,
+        reasons=_reasons(model, x, contributions),
+        null=band,
+        intervals=dict(intervals or {}),
+    )
+
+
+def bootstrap_function_scores(audit: object, resamples: int = 500, seed: int = 20261124) -> dict[str, tuple[float, float]]:
+    """95% intervals for the function channel's score and upper band, resampling the original's
+    functions with replacement (fixed seed: deterministic)."""
+    channel = next(c for c in audit.channels if c.name == "functions")  # type: ignore[attr-defined]
+    n = int(channel.stats.get("original_functions", 0))
+    if n < 2:
+        return {}
+    sims = np.zeros(n)
+    sizes = np.zeros(n)
+    for idx, item in enumerate(sorted(channel.items, key=lambda i: (str(i.original), i.original_text))):
+        if idx < n:
+            sims[idx] = item.similarity
+            sizes[idx] = item.weight
+    # Unaligned functions keep similarity 0; their weight is unknown here, so use the mean.
+    sizes[sizes == 0] = sizes[sizes > 0].mean() if (sizes > 0).any() else 1.0
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n, size=(resamples, n))
+    scores = (sims[picks] * sizes[picks]).sum(axis=1) / sizes[picks].sum(axis=1)
+    share = (sims[picks] >= 0.65).mean(axis=1)
+    lo, hi = np.percentile(scores, [2.5, 97.5])
+    slo, shi = np.percentile(share, [2.5, 97.5])
+    return {"functions": (float(lo), float(hi)), "functions_share_above_0.65": (float(slo), float(shi))}
