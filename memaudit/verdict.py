@@ -10,17 +10,14 @@ it deterministically from the benchmark corpus and records its manifest.
 from __future__ import annotations
 
 import functools
-import json
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from .errors import GrammarError
-from .languages import data_dir
+from .reference import VERDICT_MODEL, load_reference
 
 __all__ = [
     "MODEL_FORMAT", "LABELS", "VerdictModel", "Verdict", "NullBand", "features_of", "load_model",
@@ -28,7 +25,6 @@ __all__ = [
 ]  # fmt: skip
 
 MODEL_FORMAT = "memaudit.model/1"
-MODEL_NAME = "verdict-model.json"
 #: Labels from most to least severe; a label applies when the probability reaches its threshold.
 LABELS = ("memorized", "suspicious", "inconclusive", "independent")
 
@@ -115,20 +111,9 @@ class Verdict:
     intervals: Mapping[str, tuple[float, float]]
 
 
-def _model_path() -> Path:
-    override = os.environ.get("MEMAUDIT_MODEL")
-    return Path(override) if override else data_dir("fingerprints") / MODEL_NAME
-
-
 @functools.cache
 def load_model() -> VerdictModel:
-    path = _model_path()
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GrammarError(f"{path}: verdict model missing (rebuild: python -m bench.train)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise GrammarError(f"{path}: unreadable verdict model: {exc}") from None
+    path, doc = load_reference(VERDICT_MODEL)
     if doc.get("format") != MODEL_FORMAT:
         raise GrammarError(f"{path}: model format {doc.get('format')!r}, expected {MODEL_FORMAT!r}: rebuild it")
     if tuple(doc["features"]) != FEATURES:

@@ -234,3 +234,26 @@ def test_documented_options_match_the_real_help():
     proc = run_cli("compare", "--help")
     shown = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", proc.stdout)) - {"--help"}
     assert documented == shown, (documented ^ shown)
+
+
+def test_missing_or_incompatible_reference_data_exits_4(pair, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    a, b = pair
+    model = json.loads((ROOT / "fingerprints" / "verdict-model.json").read_text())
+    model["features"] = model["features"][:-1]
+    bad = tmp_path / "model.json"
+    bad.write_text(json.dumps(model))
+    for env, expected in (
+        ({"MEMAUDIT_MODEL": str(tmp_path / "none.json")}, "verdict model missing (rebuild: python -m bench.train)"),
+        ({"MEMAUDIT_MODEL": str(bad)}, "model features"),
+        ({"MEMAUDIT_RARITY_TABLE": str(tmp_path / "none.json")}, "identifier rarity table missing"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "memaudit", "compare", str(a), str(b)],
+            capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
+        )
+        assert proc.returncode == 4, proc.stderr
+        assert expected in one_line_error(proc)

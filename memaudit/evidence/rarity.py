@@ -9,22 +9,18 @@ normalized identifier occurs. Shared ``i``, ``err``, ``buf`` count for little; s
 from __future__ import annotations
 
 import functools
-import json
 import math
-import os
-from pathlib import Path
 from dataclasses import dataclass
 from typing import Mapping
 
 from ..errors import GrammarError
-from ..languages import data_dir
+from ..reference import RARITY_TABLE, load_reference
 from .text import split_identifier
 
 __all__ = ["RarityTable", "load_rarity", "TABLE_FORMAT", "SPLIT_VERSION"]
 
 TABLE_FORMAT = "memaudit.rarity/1"
 SPLIT_VERSION = "memaudit.evidence.text.split_identifier v1"
-TABLE_NAME = "identifier-rarity.json"
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,14 +56,7 @@ class RarityTable:
 @functools.cache
 def load_rarity() -> RarityTable:
     """The shipped table; a table built with another format or splitter fails loudly."""
-    override = os.environ.get("MEMAUDIT_RARITY_TABLE")
-    path = Path(override) if override else data_dir("fingerprints") / TABLE_NAME
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GrammarError(f"{path}: identifier rarity table missing (see fingerprints/README.md)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise GrammarError(f"{path}: unreadable rarity table: {exc}") from None
+    path, doc = load_reference(RARITY_TABLE)
     if doc.get("format") != TABLE_FORMAT or doc.get("split") != SPLIT_VERSION:
         raise GrammarError(
             f"{path}: rarity table format {doc.get('format')!r} / split {doc.get('split')!r}, "

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -21,6 +19,7 @@ from ..compare import Comparison, CompareOptions, TreeStats
 from ..evidence.model import EvidenceItem
 from ..languages import spec_for
 from ..match import Fragment
+from ..reference import RARITY_TABLE, VERDICT_MODEL, reference_sha256
 
 __all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "BATCH_SCHEMA_ID", "comparison_to_dict", "dumps", "dumps_batch"]
 
@@ -28,13 +27,6 @@ SCHEMA_VERSION = 1
 SCHEMA_ID = "memaudit.compare/1"
 #: Several submissions against one original: ``{"schema": ..., "reports": [compare reports]}``.
 BATCH_SCHEMA_ID = "memaudit.batch/1"
-
-
-def _data_sha256(name: str, env: str) -> str:
-    from ..languages import data_dir
-
-    path = Path(os.environ[env]) if os.environ.get(env) else data_dir("fingerprints") / name
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _round(x: float) -> float:
@@ -187,8 +179,8 @@ def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
         },
         "spec": list(audit.spec_sources),
         "base": audit.base,
-        "rarity_table_sha256": _data_sha256("identifier-rarity.json", "MEMAUDIT_RARITY_TABLE"),
-        "model_sha256": _data_sha256("verdict-model.json", "MEMAUDIT_MODEL"),
+        "rarity_table_sha256": reference_sha256(RARITY_TABLE),
+        "model_sha256": reference_sha256(VERDICT_MODEL),
     }
     return {
         "schema": SCHEMA_ID,
