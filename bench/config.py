@@ -12,9 +12,9 @@ PAIRS_FILE = BENCH / "pairs.toml"
 RESULTS_FILE = BENCH / "results" / "results.json"
 DOC_FILE = REPO / "docs" / "benchmarks.md"
 
-#: PROVISIONAL decision threshold on memaudit's ``summary.similarity``. memaudit has no calibrated
-#: threshold yet; this fixed value is only used to report precision/recall and must not be tuned to
-#: the benchmark pairs.
+#: Fixed decision threshold on memaudit's structural score ``summary.similarity``, used to report
+#: precision/recall beside the other tools' token-overlap scores; never tuned to the benchmark pairs.
+#: (The calibrated verdict has its own thresholds: memaudit/verdict.py, bench/train.py.)
 PROVISIONAL_THRESHOLD = 0.25
 
 #: Bootstrap settings for the ROC AUC confidence intervals (fixed seed: reruns give the same interval).
