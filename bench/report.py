@@ -257,6 +257,7 @@ def render(results: dict, pairs_order: list[str]) -> str:
     else:
         add("Not measured in the last run.")
         add("")
+    render_latency(add)
     batch = speed.get("batch") or {}
     if batch.get("status") == "ok":
         add(f"### One original against {batch['submissions']} submissions")
@@ -495,3 +496,28 @@ def render_verdict_sections(add, metrics: dict, tools: list[str]) -> None:  # ty
             f"(P = {worst_neg[0]:.3f}); the least derived-looking derived pair is `{best_pos[1]}` "
             f"(P = {best_pos[0]:.3f}).")
         add("")
+
+
+def render_latency(add) -> None:  # type: ignore[no-untyped-def]
+    """One audit after start-up, per pair (bench/results/latency.json, ``python -m bench.latency``)."""
+    path = config.BENCH / "results" / "latency.json"
+    add("### One audit after start-up")
+    add("")
+    if not path.is_file():
+        add("Not measured yet: run `python -m bench.latency`.")
+        add("")
+        return
+    data = json.loads(path.read_text())
+    rows = sorted(data["pairs"], key=lambda r: r["lines_a"] + r["lines_b"])
+    add("Everything `memaudit compare` does — discover, parse, all six evidence channels, the verdict with "
+        "its bootstrap — in one warm process, best of 3 per pair (`python -m bench.latency`). Starting "
+        f"Python and importing memaudit's libraries takes a further {data['startup_seconds']:.2f} s per "
+        "process. Target: a 17k-line original against an 8k-line submission in under 1 s.")
+    add("")
+    add("| pair | lines (original + submission) | MB | seconds |")
+    add("|---|---|---|---|")
+    for r in rows:
+        near = 15000 <= r["lines_a"] <= 20000 and 7000 <= r["lines_b"] <= 10000
+        mark = " ← the target's size" if near else ""
+        add(f"| {r['pair']} | {r['lines_a']:,} + {r['lines_b']:,} | {r['mb']:.2f} | {r['seconds']:.2f}{mark} |")
+    add("")
