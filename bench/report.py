@@ -137,7 +137,6 @@ def render(results: dict, pairs_order: list[str]) -> str:
     add("python -m bench.run --skip-fetch          # reuse the cache (MEMAUDIT_BENCH_CACHE)")
     add("python -m bench.train                     # retrain the verdict model (fingerprints/verdict-model.json)")
     add("python -m bench.latency                   # one audit per pair after start-up")
-    add("python -m bench.run --report-only         # rewrite this file from bench/results/")
     add("python -m bench.run --report-only         # rewrite this file from bench/results/results.json")
     add("```")
     add("")
