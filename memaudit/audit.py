@@ -24,6 +24,7 @@ from .evidence.sides import EvidenceInput
 from .evidence.structure import structure_channel
 from .evidence.text import comment_key, normalize_identifier, normalize_string_literal
 from .match import coverage_masks
+from .verdict import Verdict
 
 __all__ = ["Audit", "audit_trees", "CHANNELS"]
 
@@ -42,7 +43,7 @@ class Audit:
     #: Tokens removed from each side because they match the base code.
     base_tokens: dict[str, int] = field(default_factory=dict)
     #: The calibrated verdict (:mod:`memaudit.verdict`), when one was asked for.
-    verdict: object | None = None
+    verdict: Verdict | None = None
 
     def channel(self, name: str) -> ChannelResult:
         return next(c for c in self.channels if c.name == name)

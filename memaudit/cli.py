@@ -73,7 +73,7 @@ def _root(
     """Audit a reimplementation for memorization of the original's source code."""
 
 
-def _warn_inputs(trees: list, quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:  # type: ignore[type-arg]
+def _warn_inputs(trees: list, quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:
     if quiet:
         return
     lines = []
@@ -89,11 +89,11 @@ def _warn_inputs(trees: list, quiet: bool, limit: int | None = _MAX_WARNINGS) ->
                 lines.append(f"warning: {where}: {f.n_errors} syntax errors (parsed the rest)")
             if f.invalid_utf8:
                 lines.append(f"warning: {where}: not valid UTF-8 (texts decoded with replacement)")
-    shown = lines if limit is None else lines[:limit]
-    for line in shown:
+    printed = lines if limit is None else lines[:limit]
+    for line in printed:
         _err(line)
-    if len(lines) > len(shown):
-        _err(f"warning: ... and {len(lines) - len(shown)} more (see the JSON report, or --verbose)")
+    if len(lines) > len(printed):
+        _err(f"warning: ... and {len(lines) - len(printed)} more (see the JSON report, or --verbose)")
 
 
 @contextmanager

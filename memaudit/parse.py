@@ -128,7 +128,7 @@ def _walk(tree: ts.Tree, table: tuple[int, ...]) -> tuple[list[int], list[int], 
     cursor = tree.walk()
     add_code, add_kind, add_start, add_end = codes.append, kinds.append, starts.append, ends.append
     while True:
-        node = cursor.node
+        node: ts.Node = cursor.node  # type: ignore[assignment]  # never None inside a tree
         kind = node.kind_id
         code = table[kind]
         descended = False
@@ -210,7 +210,10 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
     invalid_utf8 = not data.isascii() and not _is_utf8(data)
 
     functions: tuple[FunctionInfo, ...] = ()
-    identifiers = strings = comments = numbers = ()
+    identifiers: tuple[Occurrence, ...] = ()
+    strings: tuple[Occurrence, ...] = ()
+    comments: tuple[Occurrence, ...] = ()
+    numbers: tuple[Occurrence, ...] = ()
     if extract:
         number_at = np.flatnonzero(np.asarray(codes, dtype=np.uint8) == _NUMBER)
         numbers = tuple(

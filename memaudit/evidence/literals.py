@@ -60,7 +60,7 @@ def _weight(key: str) -> float:
     return min(1.0, 0.3 + 0.15 * digits)
 
 
-def _strings(f):  # type: ignore[no-untyped-def]
+def _strings(f):
     # A docstring is a string literal that is also a comment: it is compared as a comment.
     docs = {(c.start_line, c.text) for c in f.comments}
     return [o for o in f.strings if (o.start_line, o.text) not in docs]

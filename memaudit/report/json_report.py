@@ -134,8 +134,8 @@ def _verdict(audit: Audit) -> dict[str, Any] | None:
     from ..verdict import load_model
 
     null = None
-    if v.null is not None:  # type: ignore[attr-defined]
-        n = v.null  # type: ignore[attr-defined]
+    if v.null is not None:
+        n = v.null
         null = {
             "source": n.source,
             "ids": list(n.ids),
@@ -146,14 +146,14 @@ def _verdict(audit: Audit) -> dict[str, Any] | None:
             "z": _round(n.z) if abs(n.z) != float("inf") else None,
         }
     return {
-        "label": v.label,  # type: ignore[attr-defined]
-        "probability": _round(v.probability),  # type: ignore[attr-defined]
-        "decision": _round(v.decision),  # type: ignore[attr-defined]
+        "label": v.label,
+        "probability": _round(v.probability),
+        "decision": _round(v.decision),
         "thresholds": dict(load_model().thresholds),
-        "features": {k: _round(x) for k, x in v.features.items()},  # type: ignore[attr-defined]
-        "contributions": {k: _round(x) for k, x in v.contributions.items()},  # type: ignore[attr-defined]
-        "reasons": list(v.reasons),  # type: ignore[attr-defined]
-        "intervals": {k: [_round(lo), _round(hi)] for k, (lo, hi) in v.intervals.items()},  # type: ignore[attr-defined]
+        "features": {k: _round(x) for k, x in v.features.items()},
+        "contributions": {k: _round(x) for k, x in v.contributions.items()},
+        "reasons": list(v.reasons),
+        "intervals": {k: [_round(lo), _round(hi)] for k, (lo, hi) in v.intervals.items()},
         "null": null,
     }
 

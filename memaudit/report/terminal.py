@@ -90,23 +90,23 @@ def render_verdict(audit: Audit, console: Console) -> None:
         return
     console.print(
         Text.assemble(
-            ("verdict    ", "bold"), (f" {v.label.upper()} ", _LABEL_STYLE[v.label]),  # type: ignore[attr-defined]
-            f"  P(derived) = {v.probability:.2f}",  # type: ignore[attr-defined]
+            ("verdict    ", "bold"), (f" {v.label.upper()} ", _LABEL_STYLE[v.label]),
+            f"  P(derived) = {v.probability:.2f}",
         )
     )
-    for reason in v.reasons:  # type: ignore[attr-defined]
+    for reason in v.reasons:
         console.print(Text(f"  · {reason}", style="dim"))
-    n = v.null  # type: ignore[attr-defined]
+    n = v.null
     if n is not None:
         z = "∞" if abs(n.z) == float("inf") else f"{n.z:+.1f}"
         console.print(
             Text(
                 f"  null ({len(n.decisions)} independent implementations, {n.source}): above {n.percentile:.0f}% of them, "
-                f"z = {z}; band mean {n.mean:.2f}, upper 95% {n.upper95:.2f} (decision value {v.decision:.2f})",  # type: ignore[attr-defined]
+                f"z = {z}; band mean {n.mean:.2f}, upper 95% {n.upper95:.2f} (decision value {v.decision:.2f})",
                 style="dim",
             )
         )
-    for name, (lo, hi) in v.intervals.items():  # type: ignore[attr-defined]
+    for name, (lo, hi) in v.intervals.items():
         console.print(Text(f"  {name}: 95% interval {lo:.2f}–{hi:.2f} (bootstrap over functions)", style="dim"))
     console.print()
 
@@ -182,14 +182,14 @@ def render_batch(audits: list[Audit], console: Console) -> None:
     table.add_column("verdict", no_wrap=True)
     for name in ("P", "struct", "funcs", "names", "longest"):
         table.add_column(name, justify="right", no_wrap=True)
-    ranked = sorted(audits, key=lambda a: (-(a.verdict.probability if a.verdict else a.comparison.similarity), a.comparison.submission.root))  # type: ignore[attr-defined]
+    ranked = sorted(audits, key=lambda a: (-(a.verdict.probability if a.verdict else a.comparison.similarity), a.comparison.submission.root))
     for a in ranked:
         c = a.comparison
         longest = c.longest_fragment
         v = a.verdict
         table.add_row(
-            c.submission.root, Text(v.label, style=_LABEL_STYLE[v.label]) if v else "-",  # type: ignore[attr-defined]
-            f"{v.probability:.2f}" if v else "-", f"{c.similarity:.3f}",  # type: ignore[attr-defined]
+            c.submission.root, Text(v.label, style=_LABEL_STYLE[v.label]) if v else "-",
+            f"{v.probability:.2f}" if v else "-", f"{c.similarity:.3f}",
             f"{a.channel('functions').score:.3f}", f"{a.channel('identifiers').score:.3f}",
             str(longest.n_tokens if longest else 0),
         )  # fmt: skip
