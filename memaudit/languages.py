@@ -14,7 +14,6 @@ import functools
 import os
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -90,10 +89,13 @@ def grammar_dir() -> Path:
 def data_dir(name: str) -> Path:
     """A top-level data folder (``grammars``, ``fingerprints``): the source checkout's when running
     from one (editable installs), else the copy installed as ``memaudit.<name>``."""
-    checkout = Path(__file__).resolve().parent.parent / name
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / name
     if checkout.is_dir():
         return checkout
-    return Path(str(resources.files(f"memaudit.{name}")))
+    # Installed from a wheel: setuptools' package-dir mapping puts the folder inside the package.
+    # (importlib.resources would return a MultiplexedPath here: these folders have no __init__.py.)
+    return here / name
 
 
 def _fail(source: str, message: str) -> GrammarError:
