@@ -133,6 +133,7 @@ def _walk(tree: ts.Tree, table: tuple[int, ...]) -> tuple[list[int], list[int], 
         code = table[kind]
         descended = False
         if code != _IGNORE:
+            added = False
             if code == _ERROR or node.is_missing:
                 errors += 1
             elif code:
@@ -142,8 +143,9 @@ def _walk(tree: ts.Tree, table: tuple[int, ...]) -> tuple[list[int], list[int], 
                 add_start(start)
                 # Inner nodes cover only their start; fixed below for leaves.
                 add_end(start)
+                added = True
             descended = cursor.goto_first_child()
-            if not descended and code and code != _ERROR:
+            if added and not descended:
                 ends[-1] = node.end_byte
         if descended:
             continue

@@ -90,3 +90,17 @@ def test_bad_grammar_exits_4_from_the_cli(grammar_copy):
 def test_category_codes_are_stable():
     # Stored fingerprints hash these codes: appending is allowed, renumbering is not.
     assert CATEGORY_CODES["function"] == 1 and CATEGORY_CODES["identifier"] == 33
+
+
+def test_missing_node_before_any_token_does_not_crash_or_shift_ends():
+    # A MISSING node first (tree-sitter inserts an identifier before "="): no token for it, and no
+    # write to a previous token's end.
+    data = b"= 1"
+    p = parse.parse_bytes(data, SourceFile("a.go", "a.go", "go", len(data)))
+    assert p.n_errors >= 1
+    q = parse_c("int = 5;\n")
+    for i in range(q.n_tokens):
+        if q.end_bytes[i] != q.start_bytes[i]:  # leaves only
+            assert q.end_bytes[i] > q.start_bytes[i]
+    decl = [i for i in range(q.n_tokens) if category_name(int(q.categories[i])) == "var_decl"]
+    assert all(q.end_bytes[i] == q.start_bytes[i] for i in decl)  # inner node: start only
