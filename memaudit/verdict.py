@@ -90,8 +90,9 @@ class NullBand:
     source: str
     #: Share of the null at or below the submission's decision value, in percent.
     percentile: float
-    #: (submission - mean(null)) / std(null).
-    z: float
+    #: (submission - mean(null)) / std(null); None when the null has no spread (fewer than two
+    #: implementations, or all alike).
+    z: float | None
     #: The null's mean and upper 95% bound (mean + 1.645 std, one-sided).
     mean: float
     upper95: float
@@ -114,10 +115,20 @@ class Verdict:
 @functools.cache
 def load_model() -> VerdictModel:
     path, doc = load_reference(VERDICT_MODEL)
+    if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT:
+        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise GrammarError(f"{path}: model format {found!r}, expected {MODEL_FORMAT!r}: rebuild it")
     if doc.get("format") != MODEL_FORMAT:
         raise GrammarError(f"{path}: model format {doc.get('format')!r}, expected {MODEL_FORMAT!r}: rebuild it")
-    if tuple(doc["features"]) != FEATURES:
+    if tuple(doc.get("features") or ()) != FEATURES:
         raise GrammarError(f"{path}: model features {doc['features']} differ from this memaudit's {list(FEATURES)}")
+    try:
+        return _model_from(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GrammarError(f"{path}: malformed verdict model ({type(exc).__name__}: {exc}): rebuild it") from None
+
+
+def _model_from(doc: dict) -> VerdictModel:
     return VerdictModel(
         features=tuple(doc["features"]),
         mean=tuple(doc["mean"]),
@@ -144,7 +155,7 @@ def null_band(decision: float, null: Sequence[float], ids: Sequence[str], source
         ids=tuple(ids),
         source=source,
         percentile=float(100.0 * np.mean(arr <= decision)),
-        z=(decision - mean) / std if std > 0 else float("inf") if decision > mean else 0.0,
+        z=(decision - mean) / std if std > 0 else None,
         mean=mean,
         upper95=mean + 1.645 * std,
     )

@@ -246,10 +246,19 @@ def test_missing_or_incompatible_reference_data_exits_4(pair, tmp_path):
     model["features"] = model["features"][:-1]
     bad = tmp_path / "model.json"
     bad.write_text(json.dumps(model))
+    good = json.loads((ROOT / "fingerprints" / "verdict-model.json").read_text())
+    del good["platt"]
+    no_platt = tmp_path / "no_platt.json"
+    no_platt.write_text(json.dumps(good))
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[1, 2]")
     for env, expected in (
         ({"MEMAUDIT_MODEL": str(tmp_path / "none.json")}, "verdict model missing (rebuild: python -m bench.train)"),
         ({"MEMAUDIT_MODEL": str(bad)}, "model features"),
         ({"MEMAUDIT_RARITY_TABLE": str(tmp_path / "none.json")}, "identifier rarity table missing"),
+        ({"MEMAUDIT_MODEL": str(no_platt)}, "malformed verdict model (KeyError"),
+        ({"MEMAUDIT_MODEL": str(a_list)}, "model format 'list'"),
+        ({"MEMAUDIT_RARITY_TABLE": str(a_list)}, "malformed rarity table"),
     ):
         proc = subprocess.run(
             [sys.executable, "-m", "memaudit", "compare", str(a), str(b)],

@@ -179,3 +179,19 @@ def test_a_comment_mentioning_generation_does_not_exclude_a_file(tmp_path):
     kept, excluded = prune_boilerplate(tree, "original")
     assert [f.file.relpath for f in kept.files] == ["gen.py"]
     assert excluded[0].reason.startswith("kept: every file looked like boilerplate")
+
+
+def test_number_keys_are_value_canonical():
+    from memaudit.evidence.literals import number_key
+
+    assert number_key("0755") == number_key("0o755") == number_key("493")
+    assert number_key("1e6") == number_key("1_000_000") == number_key("1000000u")
+    assert number_key("0x10") == number_key("16") is None  # trivial
+    assert number_key("14695981039346656037") == number_key("14695981039346656037u64")
+
+
+def test_null_without_spread_has_no_z():
+    from memaudit.verdict import null_band
+
+    band = null_band(3.0, [1.0], ["only"], "--null")
+    assert band is not None and band.z is None and band.percentile == 100.0

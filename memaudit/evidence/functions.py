@@ -112,7 +112,9 @@ def function_channel(inp: EvidenceInput, alignment: Alignment | None = None) -> 
     stats: dict[str, float | int] = {
         "original_functions": n,
         "submission_functions": len(b),
-        "aligned": len(alignment.pairs),
+        # The assignment pairs every function it can; only pairs of similarity >= 0.5 count as
+        # aligned (the lower band).
+        "aligned": sum(1 for _, _, s, _, _ in alignment.pairs if s >= BANDS[0]),
         "min_tokens": MIN_TOKENS,
     }
     for band in BANDS:

@@ -21,6 +21,7 @@ __all__ = ["literal_channel", "number_key"]
 #: Numbers any program uses; sharing them says nothing.
 TRIVIAL_NUMBERS = frozenset({-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 60, 64, 100, 127, 128, 255, 256, 1000, 1024, 0.5})
 _INT_SUFFIX = re.compile(r"(?:[uUlLzZ]+|_?[iu](?:8|16|32|64|128|size)|n)$")
+_C_OCTAL = re.compile(r"0[0-7]+")
 _FLOAT_SUFFIX = re.compile(r"(?:[fFdDlL]|_?f(?:32|64))$")
 
 
@@ -32,6 +33,9 @@ def number_key(text: str) -> str | None:
         low = t.lower()
         if low.startswith(("0x", "0o", "0b")) and not any(c in low for c in ".p"):
             value: float = int(_INT_SUFFIX.sub("", t), 0)
+        elif _C_OCTAL.fullmatch(_INT_SUFFIX.sub("", t)):
+            # C, Go and JavaScript octal (0755): the same value as Rust's or Python's 0o755.
+            value = int(_INT_SUFFIX.sub("", t), 8)
         else:
             stripped = _INT_SUFFIX.sub("", t)
             try:
@@ -42,6 +46,8 @@ def number_key(text: str) -> str | None:
         return None
     if value in TRIVIAL_NUMBERS or (isinstance(value, float) and not math.isfinite(value)):
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 1e6 and 1_000_000 are one constant
     return repr(value)
 
 

@@ -57,9 +57,14 @@ class RarityTable:
 def load_rarity() -> RarityTable:
     """The shipped table; a table built with another format or splitter fails loudly."""
     path, doc = load_reference(RARITY_TABLE)
+    if not isinstance(doc, dict):
+        raise GrammarError(f"{path}: malformed rarity table (a JSON {type(doc).__name__}): rebuild it")
     if doc.get("format") != TABLE_FORMAT or doc.get("split") != SPLIT_VERSION:
         raise GrammarError(
             f"{path}: rarity table format {doc.get('format')!r} / split {doc.get('split')!r}, "
             f"expected {TABLE_FORMAT!r} / {SPLIT_VERSION!r}: rebuild it"
         )
-    return RarityTable(int(doc["documents"]), doc["subwords"], doc["identifiers"])
+    try:
+        return RarityTable(int(doc["documents"]), dict(doc["subwords"]), dict(doc["identifiers"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GrammarError(f"{path}: malformed rarity table ({type(exc).__name__}: {exc}): rebuild it") from None

@@ -203,7 +203,7 @@ def verdict_mapping(verdict: Any) -> dict[str, Any]:
             "scores": [float(x) for x in n.decisions],
             "score": float(verdict.decision),
             "percentile": float(n.percentile),
-            "z": float(n.z),
+            "z": None if n.z is None else float(n.z),
             "source": n.source,
             "unit": "decision value",
         }

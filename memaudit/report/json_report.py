@@ -143,7 +143,7 @@ def _verdict(audit: Audit) -> dict[str, Any] | None:
             "mean": _round(n.mean),
             "upper95": _round(n.upper95),
             "percentile": _round(n.percentile),
-            "z": _round(n.z) if abs(n.z) != float("inf") else None,
+            "z": _round(n.z) if n.z is not None else None,
         }
     return {
         "label": v.label,

@@ -98,7 +98,7 @@ def render_verdict(audit: Audit, console: Console) -> None:
         console.print(Text(f"  · {reason}", style="dim"))
     n = v.null
     if n is not None:
-        z = "∞" if abs(n.z) == float("inf") else f"{n.z:+.1f}"
+        z = "n/a (no spread in the null)" if n.z is None else f"{n.z:+.1f}"
         console.print(
             Text(
                 f"  null ({len(n.decisions)} independent implementations, {n.source}): above {n.percentile:.0f}% of them, "
