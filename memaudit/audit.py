@@ -56,6 +56,8 @@ def _base_keys(base: SourceTree) -> frozenset[str]:
         keys.update("s:" + normalize_string_literal(o.text) for o in f.strings)
         keys.update("n:" + k for o in f.numbers if (k := number_key(o.text)))
         keys.update(comment_key(o.text) for o in f.comments)
+        # File stems of the template are given too (the layout channel checks them).
+        keys.add(normalize_identifier(f.file.relpath.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
     keys.discard("")
     return frozenset(keys)
 

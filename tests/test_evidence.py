@@ -195,3 +195,16 @@ def test_null_without_spread_has_no_z():
 
     band = null_band(3.0, [1.0], ["only"], "--null")
     assert band is not None and band.z is None and band.percentile == 100.0
+
+
+def test_one_shared_file_name_is_not_a_full_layout_score(tmp_path):
+    for side, body in (("a", "x = 1\n"), ("b", "y = 2\n")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "parser.py").write_text(body)
+    ta, tb = load_trees([str(tmp_path / "a"), str(tmp_path / "b")], jobs=1)
+    layout = audit_trees(ta, [tb])[0].channel("layout")
+    assert layout.score == pytest.approx(0.4)  # the file-name part only
+    spec = tmp_path / "help.txt"
+    spec.write_text("usage: parser FILE\n")
+    observed = audit_trees(ta, [tb], spec=load_spec_material([str(spec)]))[0].channel("layout")
+    assert observed.score == 0.0

@@ -21,12 +21,15 @@ GENERIC_STEMS = frozenset({"main", "lib", "mod", "index", "init", "util", "utils
 WEIGHTS = {"file_names": 0.4, "call_edges": 0.4, "size_distribution": 0.2}
 
 
-def _stems(tree: SourceTree) -> dict[str, str]:
+def _stems(inp: EvidenceInput, tree: SourceTree) -> dict[str, str]:
+    """File stems that are evidence: not generic, not in the base code, not in the spec material
+    (a file named after the program is something the submitter could see)."""
     out: dict[str, str] = {}
     for f in tree.files:
         stem = normalize_identifier(posixpath.splitext(posixpath.basename(f.file.relpath))[0])
-        if stem and stem not in GENERIC_STEMS and stem not in out:
-            out[stem] = f.file.relpath
+        if not stem or stem in GENERIC_STEMS or stem in inp.base_keys or inp.spec.has_identifier(stem):
+            continue
+        out.setdefault(stem, f.file.relpath)
     return out
 
 
@@ -77,7 +80,7 @@ def _size_similarity(a: list[FunctionSignature], b: list[FunctionSignature]) -> 
 
 
 def layout_channel(inp: EvidenceInput, alignment: Alignment) -> ChannelResult:
-    sa, sb = _stems(inp.original), _stems(inp.submission)
+    sa, sb = _stems(inp, inp.original), _stems(inp, inp.submission)
     shared = sorted(sa.keys() & sb.keys())
     union = sa.keys() | sb.keys()
     parts: dict[str, float] = {}
@@ -110,8 +113,9 @@ def layout_channel(inp: EvidenceInput, alignment: Alignment) -> ChannelResult:
     size = _size_similarity(alignment.original, alignment.submission)
     if size is not None:
         parts["size_distribution"] = size
-    weight = sum(WEIGHTS[k] for k in parts)
-    score = sum(WEIGHTS[k] * v for k, v in parts.items()) / weight if weight else 0.0
+    # A part that cannot be measured (no call edges, fewer than 3 functions) counts 0: absent
+    # evidence must not let one shared file name stand for the whole channel.
+    score = sum(WEIGHTS[k] * v for k, v in parts.items())
     return ChannelResult(
         name="layout",
         score=score,
