@@ -8,8 +8,9 @@ itself is unusable or holds no supported source file.
 from __future__ import annotations
 
 import errno
-import fnmatch
+import functools
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,15 +52,48 @@ class Discovered:
     skipped: tuple[tuple[str, str], ...] = field(default=())
 
 
+@functools.cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regex: ``*`` and ``?`` stay within one path segment, ``**`` spans directories
+    (``**/`` also matches no directory at all, so ``src/**/*.py`` matches ``src/a.py``)."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
 def _matches(relpath: str, patterns: tuple[str, ...]) -> bool:
+    """A pattern with a ``/`` matches the whole relative path, one without matches the file name."""
     name = relpath.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(relpath, pattern):
-            return True
-        if "/" not in pattern and fnmatch.fnmatchcase(name, pattern):
-            return True
-        # "dir/**" also matches the files directly in dir; "**/x" also matches x at the root.
-        if pattern.startswith("**/") and fnmatch.fnmatchcase(relpath, pattern[3:]):
+    return any(_glob_regex(p).fullmatch(relpath if "/" in p else name) for p in patterns)
+
+
+def _reaches_into(directory: str, patterns: tuple[str, ...]) -> bool:
+    """Some pattern names a path inside ``directory`` (relative, ending in ``/``): then a
+    directory skipped by default is entered. Name-only patterns (``*.py``) never do."""
+    for p in patterns:
+        if "/" not in p:
+            continue
+        literal = re.split(r"[*?\[]", p, maxsplit=1)[0]
+        if literal.startswith(directory) or (directory.startswith(literal) and literal != ""):
             return True
     return False
 
@@ -136,7 +170,7 @@ def discover(root: str, options: DiscoveryOptions = DiscoveryOptions()) -> Disco
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
         dirnames[:] = sorted(
             d for d in dirnames
-            if not (d.startswith(".") or d in DEFAULT_SKIP_DIRS) or _matches(rel_dir + d + "/x", options.include)
+            if not (d.startswith(".") or d in DEFAULT_SKIP_DIRS) or _reaches_into(rel_dir + d + "/", options.include)
         )  # fmt: skip
         for name in sorted(filenames):
             n_seen += 1

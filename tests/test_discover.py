@@ -96,3 +96,16 @@ def test_single_binary_file_fails(tmp_path):
     path = write(tmp_path / "x.c", b"\x00\x01\x02")
     with pytest.raises(InputError, match="binary file"):
         discover(str(path))
+
+
+def test_globs_cross_directories_only_with_double_star(tmp_path):
+    write(tmp_path / "src" / "a.py", "x = 1\n")
+    write(tmp_path / "src" / "deep" / "b.py", "y = 2\n")
+    write(tmp_path / ".hid" / "c.py", "z = 3\n")
+    write(tmp_path / "node_modules" / "m.js", "var q = 1;\n")
+    assert rels(discover(str(tmp_path), DiscoveryOptions(include=("src/*.py",)))) == ["src/a.py"]
+    assert rels(discover(str(tmp_path), DiscoveryOptions(include=("src/**/*.py",)))) == ["src/a.py", "src/deep/b.py"]
+    assert rels(discover(str(tmp_path), DiscoveryOptions(include=(".hid/*.py",)))) == [".hid/c.py"]
+    # A name-only pattern does not pull in directories skipped by default.
+    assert rels(discover(str(tmp_path), DiscoveryOptions(include=("*.js", "*.py")))) == ["src/a.py", "src/deep/b.py"]
+    assert rels(discover(str(tmp_path), DiscoveryOptions(exclude=("**/deep/**",)))) == ["src/a.py"]
