@@ -208,3 +208,9 @@ def test_one_shared_file_name_is_not_a_full_layout_score(tmp_path):
     spec.write_text("usage: parser FILE\n")
     observed = audit_trees(ta, [tb], spec=load_spec_material([str(spec)]))[0].channel("layout")
     assert observed.score == 0.0
+
+
+def test_deeply_nested_transcript_is_read(tmp_path):
+    deep = "[" * 5000 + '"collectBipartitions"' + "]" * 5000
+    (tmp_path / "t.json").write_text('{"messages": ' + deep + "}")
+    assert load_spec_material([str(tmp_path / "t.json")]).has_identifier("collect_bipartitions")

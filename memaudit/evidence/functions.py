@@ -82,6 +82,9 @@ def align_functions(a: list[FunctionSignature], b: list[FunctionSignature]) -> A
         dtype=np.float32, workers=-1, score_cutoff=STRUCTURE_CUTOFF,
     )  # fmt: skip
     names = process.cdist([f.key for f in a], [f.key for f in b], scorer=fuzz.ratio, dtype=np.float32, workers=-1) / 100.0
+    # Anonymous functions and operators normalize to "": two empty names are not the same name.
+    names[[i for i, f in enumerate(a) if not f.key], :] = 0.0
+    names[:, [j for j, f in enumerate(b) if not f.key]] = 0.0
     similarity = STRUCTURE_WEIGHT * structure + (1 - STRUCTURE_WEIGHT) * names
     rows, cols = linear_sum_assignment(-similarity)
     pairs = [

@@ -47,8 +47,10 @@ def identifier_channel(inp: EvidenceInput, rarity: RarityTable) -> ChannelResult
     if rest_a and rest_b:
         used: set[str] = set()
         for k in rest_a:
-            match = process.extractOne(k, rest_b, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            if match is None or match[0] in used:
+            # The best candidate not already matched to another name.
+            candidates = process.extract(k, rest_b, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=8)
+            match = next((m for m in candidates if m[0] not in used), None)
+            if match is None:
                 continue
             other = match[0]
             used.add(other)

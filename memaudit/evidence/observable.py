@@ -26,15 +26,19 @@ _PLACEHOLDER = re.compile(r"%[-+ 0#]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[hlLqjzt]*[a-zA
 
 
 def _strings_in_json(value: object, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            out.append(str(k))
-            _strings_in_json(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _strings_in_json(v, out)
+    """Every string (keys included) in a JSON value, depth-first, without recursion (a deeply
+    nested transcript must not hit Python's recursion limit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            for k, v in reversed(list(item.items())):
+                stack.append(v)
+                stack.append(str(k))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
 
 
 def _read_spec_file(path: Path) -> str:
@@ -51,8 +55,9 @@ def _read_spec_file(path: Path) -> str:
                     if line.strip():
                         _strings_in_json(json.loads(line), strings)
             return "\n".join(strings)
-        except json.JSONDecodeError:
-            return text  # not JSON after all: use it as text
+        except (json.JSONDecodeError, RecursionError):
+            # Not JSON after all, or nested too deeply for the decoder: its text still counts.
+            return text
     return text
 
 
