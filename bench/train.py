@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.train", description=__doc__.splitlines()[0])
     parser.add_argument("--features-cache", type=Path, default=None, help="reuse/save extracted features (JSON)")
     args = parser.parse_args(argv)
+    from memaudit.reference import RARITY_TABLE, reference_sha256
     from memaudit.verdict import FEATURES, MODEL_FORMAT
 
     cache = config.cache_dir()
@@ -281,7 +282,6 @@ def main(argv: list[str] | None = None) -> int:
     decisions = _decision(model, X)
     null_idx = [i for i, p in enumerate(pairs) if p.kind == "bench" and p.label == 0]
 
-    rarity_file = config.REPO / "fingerprints" / "identifier-rarity.json"
     doc = {
         "format": MODEL_FORMAT,
         "features": list(FEATURES),
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             "training_pairs": [{"id": p.id, "label": p.label, "kind": p.kind, "domain": p.domain} for p in pairs],
             "counts": {k: int(sum(1 for p in pairs if p.kind == k)) for k in ("bench", "synthetic-derived", "synthetic-independent")},
             "corpus": json.loads((cache / "manifest.json").read_text()).get("strip_version"),
-            "rarity_table_sha256": hashlib.sha256(rarity_file.read_bytes()).hexdigest() if rarity_file.is_file() else None,
+            "rarity_table_sha256": reference_sha256(RARITY_TABLE),
             "versions": _versions(),
         },
     }

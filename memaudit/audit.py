@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .compare import Comparison, CompareOptions, compare_many, compare_trees
+from .compare import Comparison, CompareOptions, compare_many, index_for, shared_fragments
 from .core import SourceTree
 from .evidence.boilerplate import prune_boilerplate
 from .evidence.comments import comment_channel
@@ -65,8 +65,8 @@ def _base_keys(base: SourceTree) -> frozenset[str]:
 def _remove_base(tree: SourceTree, base: SourceTree, options: CompareOptions) -> tuple[SourceTree, int]:
     """``tree`` without the tokens that fragments match in ``base`` (template code given to the
     submitter): out of the numerator *and* the denominator."""
-    result = compare_trees(base, tree, options)
-    masks = coverage_masks(tree, list(result.fragments), "b")
+    _, fragments, _ = shared_fragments(index_for(base, tree, options), tree, options)
+    masks = coverage_masks(tree, fragments, "b")
     removed = int(sum(int(m.sum()) for m in masks))
     files = tuple(f.without_tokens(m) for f, m in zip(tree.files, masks))
     return SourceTree(tree.root, files, tree.skipped), removed

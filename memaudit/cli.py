@@ -1,4 +1,4 @@
-"""The ``memaudit`` command: a thin layer over :mod:`memaudit.compare`.
+"""The ``memaudit`` command: a thin layer over :mod:`memaudit.audit` and :mod:`memaudit.verdict`.
 
 Only typer is imported at start-up; numpy, tree-sitter and datasketch are imported inside the
 commands that need them, so ``memaudit --help`` answers at once.

@@ -1,6 +1,6 @@
-"""The library entry point: load two source trees and compare them.
+"""Loading source trees and comparing their structure: fingerprints, fragments, coverage.
 
-``memaudit compare`` is a thin layer over :func:`load_trees` and :func:`compare_trees`.
+The full audit (every evidence channel, the verdict) builds on this in :mod:`memaudit.audit`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .sketch import SketchParams, sketch
 
 __all__ = [
     "CompareOptions", "FileStats", "TreeStats", "Comparison", "load_trees", "compare_trees",
-    "fingerprint_params_for", "compare_paths", "compare_many",
+    "fingerprint_params_for", "shared_fragments", "compare_many",
 ]  # fmt: skip
 
 #: Below this much source, parsing in-process beats forking workers and pickling their results
@@ -212,6 +212,23 @@ def _stats(tree: SourceTree, masks: list[np.ndarray]) -> TreeStats:
     )
 
 
+def shared_fragments(
+    index: FingerprintIndex, submission: SourceTree, options: CompareOptions
+) -> tuple[TreeFingerprints, list[Fragment], int]:
+    """The submission's fingerprints, its fragments against the indexed tree, and the minimum
+    fragment length used."""
+    params = index.params
+    b_fp = TreeFingerprints.build(submission, params)
+    min_tokens = options.min_fragment_tokens if options.min_fragment_tokens is not None else params.guarantee
+    return b_fp, find_fragments(index.fingerprints, b_fp, index.seeds(b_fp), min_tokens), min_tokens
+
+
+def index_for(original: SourceTree, submission: SourceTree, options: CompareOptions) -> FingerprintIndex:
+    """The original indexed with the parameters this pair gets."""
+    params = fingerprint_params_for([original, submission], options.k, options.window)
+    return FingerprintIndex(TreeFingerprints.build(original, params), options.max_occurrences)
+
+
 def compare_trees(
     original: SourceTree | FingerprintIndex,
     submission: SourceTree,
@@ -219,17 +236,10 @@ def compare_trees(
 ) -> Comparison:
     """Compare a submission with an original (a tree, or an index built once for many
     submissions)."""
-    if isinstance(original, FingerprintIndex):
-        index = original
-        a_tree = index.fingerprints.tree
-        params = index.params
-    else:
-        a_tree = original
-        params = fingerprint_params_for([original, submission], options.k, options.window)
-        index = FingerprintIndex(TreeFingerprints.build(original, params), options.max_occurrences)
-    b_fp = TreeFingerprints.build(submission, params)
-    min_tokens = options.min_fragment_tokens if options.min_fragment_tokens is not None else params.guarantee
-    fragments = find_fragments(index.fingerprints, b_fp, index.seeds(b_fp), min_tokens)
+    index = original if isinstance(original, FingerprintIndex) else index_for(original, submission, options)
+    a_tree = index.fingerprints.tree
+    params = index.params
+    b_fp, fragments, min_tokens = shared_fragments(index, submission, options)
     a_stats = _stats(a_tree, coverage_masks(a_tree, fragments, "a"))
     b_stats = _stats(submission, coverage_masks(submission, fragments, "b"))
     total = a_stats.tokens + b_stats.tokens
@@ -263,19 +273,6 @@ def compare_many(
     for sub in submissions:
         params = fingerprint_params_for([original, sub], options.k, options.window)
         if params not in indexes:
-            indexes[params] = FingerprintIndex(TreeFingerprints.build(original, params), options.max_occurrences)
+            indexes[params] = index_for(original, sub, options)
         out.append(compare_trees(indexes[params], sub, options))
     return out
-
-
-def compare_paths(
-    original: str,
-    submission: str,
-    options: CompareOptions = CompareOptions(),
-    *,
-    jobs: int | None = None,
-    progress: ProgressCallback | None = None,
-) -> Comparison:
-    """Discover, parse and compare two paths."""
-    a, b = load_trees([original, submission], options.discovery, jobs=jobs, progress=progress)
-    return compare_trees(a, b, options)

@@ -118,10 +118,8 @@ def load_model() -> VerdictModel:
     if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise GrammarError(f"{path}: model format {found!r}, expected {MODEL_FORMAT!r}: rebuild it")
-    if doc.get("format") != MODEL_FORMAT:
-        raise GrammarError(f"{path}: model format {doc.get('format')!r}, expected {MODEL_FORMAT!r}: rebuild it")
     if tuple(doc.get("features") or ()) != FEATURES:
-        raise GrammarError(f"{path}: model features {doc['features']} differ from this memaudit's {list(FEATURES)}")
+        raise GrammarError(f"{path}: model features {doc.get('features')} differ from this memaudit's {list(FEATURES)}")
     try:
         return _model_from(doc)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
