@@ -25,18 +25,18 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from memaudit.languages import all_specs
+
 from . import config
 from .measure import Measured, run_measured
 
-#: File extension used for a side's concatenated file, by memaudit language name.
-CONCAT_EXT = {"c": ".c", "cpp": ".cpp", "go": ".go", "rust": ".rs", "javascript": ".js",
-              "typescript": ".ts", "python": ".py", "java": ".java", "haskell": ".hs", "ocaml": ".ml",
-              "ada": ".adb"}
-#: Dolos language names (Dolos 3.5 has no Haskell or Ada parser).
-DOLOS_LANG = {"c": "c", "cpp": "cpp", "go": "go", "rust": "rust", "javascript": "javascript",
-              "typescript": "typescript", "python": "python", "java": "java", "ocaml": "ocaml"}
-#: SIM programs (the similarity-tester package has sim_c, sim_c++ and sim_java for these languages).
-SIM_PROGRAM = {"c": "sim_c", "cpp": "sim_c++", "java": "sim_java"}
+#: File extension used for a side's concatenated file, by memaudit language name: the language's first.
+CONCAT_EXT = {name: spec.extensions[0] for name, spec in all_specs().items()}
+#: Dolos language names, from each grammar file's ``[tools]`` table (Dolos 3.5 has no Haskell or Ada
+#: parser).
+DOLOS_LANG = {name: spec.tools["dolos"] for name, spec in all_specs().items() if "dolos" in spec.tools}
+#: SIM programs (the similarity-tester package has sim_c, sim_c++ and sim_java), from ``[tools]``.
+SIM_PROGRAM = {name: spec.tools["sim"] for name, spec in all_specs().items() if "sim" in spec.tools}
 
 
 @dataclass

@@ -108,23 +108,25 @@ def build_pairs(cache: Path, log=print) -> list[LabelledPair]:
 
 
 def extract_features(pairs: list[LabelledPair], log=print) -> np.ndarray:
-    from memaudit.audit import audit_trees
-    from memaudit.compare import load_trees
-    from memaudit.verdict import FEATURES, features_of
+    """Every pair's verdict features, through the library entry point: one run per original with
+    all of its submissions (a batch gives each submission exactly its single-pair result)."""
+    from memaudit.api import AuditRequest, run
+    from memaudit.evidence.registry import default_registry
+    from memaudit.verdict import features_of
 
-    trees: dict[str, object] = {}
-
-    def tree(path: str):  # type: ignore[no-untyped-def]
-        if path not in trees:
-            trees[path] = load_trees([path])[0]
-        return trees[path]
-
-    rows = []
-    for i, p in enumerate(pairs, 1):
-        audit = audit_trees(tree(p.a_dir), [tree(p.b_dir)])[0]  # type: ignore[arg-type]
-        f = features_of(audit)
-        rows.append([f[name] for name in FEATURES])
-        log(f"[{i}/{len(pairs)}] {p.id}: " + " ".join(f"{v:.2f}" for v in rows[-1]))
+    features = default_registry().features
+    by_original: dict[str, list[int]] = {}
+    for i, p in enumerate(pairs):
+        by_original.setdefault(p.a_dir, []).append(i)
+    rows: list[list[float]] = [[] for _ in pairs]
+    done = 0
+    for a_dir, members in by_original.items():
+        report = run(AuditRequest(a_dir, tuple(pairs[i].b_dir for i in members), verdict=False))
+        for i, audit in zip(members, report.audits):
+            f = features_of(audit.channels, features)
+            rows[i] = [f[name] for name in features]
+            done += 1
+            log(f"[{done}/{len(pairs)}] {pairs[i].id}: " + " ".join(f"{v:.2f}" for v in rows[i]))
     return np.asarray(rows, dtype=float)
 
 
@@ -257,12 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.train", description=__doc__.splitlines()[0])
     parser.add_argument("--features-cache", type=Path, default=None, help="reuse/save extracted features (JSON)")
     args = parser.parse_args(argv)
-    from memaudit.reference import RARITY_TABLE, reference_sha256
-    from memaudit.verdict import FEATURES, MODEL_FORMAT
+    from memaudit.evidence.registry import default_registry
+    from memaudit.reference import current_pins
+    from memaudit.verdict import MODEL_FORMAT
+
+    registry = default_registry()
+    features = registry.features
 
     cache = config.cache_dir()
     pairs = build_pairs(cache)
-    key = hashlib.sha256(json.dumps([p.id for p in pairs]).encode()).hexdigest()
+    # Features extracted by other channel versions or grammars are not reused.
+    key = hashlib.sha256(json.dumps([[p.id for p in pairs], current_pins(registry.versions)], sort_keys=True).encode()).hexdigest()
     X = None
     if args.features_cache and args.features_cache.is_file():
         stored = json.loads(args.features_cache.read_text())
@@ -284,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
 
     doc = {
         "format": MODEL_FORMAT,
-        "features": list(FEATURES),
+        "features": list(features),
         "mean": [round(float(v), 10) for v in scaler.mean_],
         "scale": [round(float(v), 10) for v in scaler.scale_],
         "coef": [round(float(v), 10) for v in lr.coef_[0]],
@@ -298,8 +305,10 @@ def main(argv: list[str] | None = None) -> int:
             "training_pairs": [{"id": p.id, "label": p.label, "kind": p.kind, "domain": p.domain} for p in pairs],
             "counts": {k: int(sum(1 for p in pairs if p.kind == k)) for k in ("bench", "synthetic-derived", "synthetic-independent")},
             "corpus": json.loads((cache / "manifest.json").read_text()).get("strip_version"),
-            "rarity_table_sha256": reference_sha256(RARITY_TABLE),
             "versions": _versions(),
+            # What load_model() checks: channels and their versions, the category set, every
+            # grammar (package version and tokenization hash) and the rarity table.
+            **current_pins(registry.versions),
         },
     }
     MODEL_FILE.write_text(json.dumps(doc, indent=2) + "\n")
@@ -307,9 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     VERDICT_RESULTS.write_text(json.dumps({
         "metrics": metrics,
         "pairs": [{"id": p.id, "label": p.label, "kind": p.kind, "domain": p.domain, "cross_language": p.cross_language,
-                   "features": dict(zip(FEATURES, map(float, X[i]))), "p_oof": float(oof["logistic"][i]),
+                   "features": dict(zip(features, map(float, X[i]))), "p_oof": float(oof["logistic"][i]),
                    "p_boosting_oof": float(oof["boosting"][i])} for i, p in enumerate(pairs)],
-        "coefficients": dict(zip(FEATURES, doc["coef"])),
+        "coefficients": dict(zip(features, doc["coef"])),
     }, indent=2) + "\n")  # fmt: skip
     for name, m in metrics.items():
         print(name, json.dumps(m["auc"]["bench pairs"]), "brier", round(m["brier"]["all pairs"], 4))

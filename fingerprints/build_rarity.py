@@ -2,7 +2,8 @@
 
     python fingerprints/build_rarity.py --out fingerprints/identifier-rarity.json
 
-A fixed, sorted list of packages (:data:`PACKAGES`) is fetched from the registries memaudit's
+A fixed, sorted list of packages (:data:`PACKAGES`, from the ``[rarity]`` table of every
+``grammars/<language>.toml``) is fetched from the registries memaudit's
 machines reach (Debian source and -dev packages, npm, PyPI sdists) into a cache outside the
 repository (``~/.cache/memaudit-rarity``; no third-party code is ever stored in the repo). Every
 package is one document. Its source files are found and parsed by memaudit itself
@@ -75,168 +76,39 @@ class Package:
     version: str | None = None
 
 
-def _pkgs(how: str, language: str, names: str) -> list[Package]:
+def _pkgs(how: str, language: str, names: Iterable[str]) -> list[Package]:
     out = []
-    for word in names.split():
+    for word in names:
         name, _, version = word.partition("==")
         out.append(Package(name, how, language, version or None))
     return out
-
-
-# Debian: bookworm. Left out because the mirror reached here lacked their upstream tarball when
-# the table was built: adasockets anet asm ccache commons-beanutils commons-configuration2
-# commons-text darcs dbusada dom4j doxygen easymock gprbuild javacc javaparser jgit js-of-ocaml
-# jsch kakoune libalog libaunit libcommons-cli-java libflorist libfreemarker-java libgmpada
-# libgnatcoll libgnatcoll-bindings libgnatcoll-db libgoogle-gson-java libgtkada libjna-java
-# libtemplates-parser libxmlada libxstream-java msgpack-cxx ocaml-cohttp ocaml-gettext ocaml-ptime
-# ocaml-sqlite3 ocaml-stdio ocaml-uri pcscada ppx-deriving shellcheck trove3 unison-2.52 utop (the
-# Ada ones come from their -dev packages instead, below).
-# Source packages give C, C++, Java, Haskell, OCaml and Ada; -dev binary
-# packages give Go (usr/share/gocode/src), Rust (usr/share/cargo/registry) and Python
-# (usr/lib/python3/dist-packages).
-_C = """
-bash cjson cmocka curl diffutils dnsmasq e2fsprogs expat file findutils flex git grep htop
-iproute2 jansson json-c less libarchive libconfig libevent libffi libgit2 libidn2 libjpeg-turbo
-libpcap libpng1.6 libsodium libssh libuv1 libxml2 libxslt lighttpd lmdb m4 make-dfsg mosquitto
-mutt nano ncurses nettle nginx openssh openssl patch pcre2 popt readline redis screen sqlite3
-strace tar tcpdump tmux wget yajl
-"""
-_CPP = """
-abseil aria2 box2d bullet capnproto catch2 cli11 cmake cppcheck cpprest double-conversion fish
-flatbuffers fmtlib gflags glm google-glog googletest gperf leveldb libjsoncpp
-libtorrent-rasterbar mosh muparser nlohmann-json3 ninja-build openexr poppler protobuf pugixml
-rapidjson re2 rocksdb spdlog taglib tesseract tinyxml2 xapian-core zeromq3
-"""
-_JAVA = """
-ant antlr4 apache-log4j2 args4j bouncycastle checkstyle commons-io commons-math3 commons-pool2
-guava-libraries httpcomponents-client httpcomponents-core jackson-core jackson-databind
-jcommander jetty9 jflex jline3 jsoup junit4 junit5 libcommons-codec-java
-libcommons-collections4-java libcommons-lang3-java libhamcrest-java libjdom2-java
-libjoda-time-java libslf4j-java libxerces2-java maven mockito netty picocli
-"""
-_HASKELL = """
-agda haskell-aeson haskell-async haskell-attoparsec haskell-cabal-install haskell-cmdargs
-haskell-conduit haskell-hakyll haskell-hashable haskell-hledger-lib haskell-http-client
-haskell-http-types haskell-lens haskell-megaparsec haskell-network haskell-optparse-applicative
-haskell-persistent haskell-prettyprinter haskell-quickcheck haskell-scientific haskell-servant
-haskell-split haskell-tls haskell-unordered-containers haskell-vector haskell-warp
-haskell-yesod-core xmonad xmonad-contrib
-"""
-_OCAML = """
-camomile cmdliner coq hevea lwt menhir ocaml-alcotest ocaml-astring ocaml-batteries ocaml-csv
-ocaml-ctypes ocaml-dune ocaml-fmt ocaml-odoc ocaml-re ocaml-ssl ocaml-zarith ocamlgraph ocamlnet
-sexplib310 why3 yojson
-"""
-_ADA = """
-adacgi ahven liblog4ada libncursesada
-"""
-# Ada -dev packages ship their specs and bodies (usr/share/ada/adainclude); used where the source
-# package's upstream tarball is missing from the mirror. One binary per upstream source.
-_ADA_DEV = """
-libadasockets12-dev libalog8-dev libanet7-dev libaunit22-dev libdbusada8-dev libflorist2022-dev
-libgmpada12-dev libgnatcoll-python3-2-dev libgnatcoll-sql5-dev libgnatcoll21-dev libgnatprj10-dev
-libgtkada22-dev libpcscada11-dev libtemplates-parser16-dev libxmlada-sax12-dev
-"""
-_GO = """
-golang-github-alecthomas-chroma-dev golang-github-boltdb-bolt-dev golang-github-burntsushi-toml-dev
-golang-github-cespare-xxhash-dev golang-github-coreos-go-systemd-dev
-golang-github-davecgh-go-spew-dev golang-github-docker-go-units-dev
-golang-github-dustin-go-humanize-dev golang-github-fatih-color-dev
-golang-github-fsnotify-fsnotify-dev golang-github-gdamore-tcell.v2-dev
-golang-github-gin-gonic-gin-dev golang-github-go-sql-driver-mysql-dev
-golang-github-gobwas-glob-dev golang-github-golang-jwt-jwt-dev golang-github-google-go-cmp-dev
-golang-github-google-go-github-dev golang-github-google-uuid-dev golang-github-gorilla-mux-dev
-golang-github-gorilla-websocket-dev golang-github-hashicorp-go-multierror-dev
-golang-github-hashicorp-golang-lru-dev golang-github-hashicorp-hcl-dev
-golang-github-hashicorp-raft-dev golang-github-jmoiron-sqlx-dev
-golang-github-json-iterator-go-dev golang-github-kr-pretty-dev golang-github-labstack-echo-dev
-golang-github-lib-pq-dev golang-github-mattn-go-isatty-dev golang-github-mattn-go-sqlite3-dev
-golang-github-miekg-dns-dev golang-github-minio-minio-go-v7-dev
-golang-github-mitchellh-mapstructure-dev golang-github-olekukonko-tablewriter-dev
-golang-github-opencontainers-specs-dev golang-github-pkg-errors-dev
-golang-github-pmezard-go-difflib-dev golang-github-prometheus-client-golang-dev
-golang-github-rivo-tview-dev golang-github-rivo-uniseg-dev golang-github-robfig-cron-dev
-golang-github-sirupsen-logrus-dev golang-github-spf13-cobra-dev golang-github-spf13-pflag-dev
-golang-github-spf13-viper-dev golang-github-stretchr-testify-dev golang-github-urfave-cli-dev
-golang-github-valyala-fasthttp-dev golang-golang-x-crypto-dev golang-golang-x-net-dev
-golang-golang-x-sys-dev golang-golang-x-text-dev golang-google-protobuf-dev
-"""
-_RUST = """
-librust-aho-corasick-dev librust-anyhow-dev librust-base64-dev librust-bitflags-dev
-librust-byteorder-dev librust-bytes-dev librust-cargo-dev librust-chrono-dev librust-clap-dev
-librust-crossbeam-channel-dev librust-encoding-rs-dev librust-env-logger-dev
-librust-futures-util-dev librust-globset-dev librust-hashbrown-dev librust-http-dev
-librust-hyper-dev librust-ignore-dev librust-indexmap-dev librust-itertools-dev librust-libc-dev
-librust-log-dev librust-memchr-dev librust-nix-dev librust-nom-dev librust-num-bigint-dev
-librust-num-traits-dev librust-once-cell-dev librust-parking-lot-dev librust-petgraph-dev
-librust-proc-macro2-dev librust-quote-dev librust-rand-dev librust-rayon-core-dev
-librust-rayon-dev librust-regex-dev librust-regex-syntax-dev librust-reqwest-dev librust-ring-dev
-librust-rustls-dev librust-semver-dev librust-serde-dev librust-serde-json-dev librust-sha2-dev
-librust-smallvec-dev librust-structopt-dev librust-syn-dev librust-tempfile-dev
-librust-termcolor-dev librust-thiserror-dev librust-time-dev librust-tokio-dev librust-toml-dev
-librust-tracing-dev librust-unicode-segmentation-dev librust-unicode-width-dev librust-url-dev
-librust-uuid-dev librust-walkdir-dev
-"""
-_PYTHON_DEB = """
-pylint python3-aiohttp python3-astroid python3-attr python3-babel python3-botocore python3-bs4
-python3-certifi python3-chardet python3-click python3-colorama python3-cryptography
-python3-dateutil python3-django python3-docutils python3-flask python3-hypothesis python3-idna
-python3-jinja2 python3-jsonschema python3-lxml python3-matplotlib python3-more-itertools
-python3-mypy python3-networkx python3-numpy python3-packaging python3-pandas python3-paramiko
-python3-pexpect python3-pil python3-ply python3-psutil python3-pydantic python3-pygments
-python3-pyparsing python3-pytest python3-requests python3-rich python3-scipy python3-serial
-python3-setuptools python3-six python3-sphinx python3-sqlalchemy python3-sympy python3-toml
-python3-tornado python3-tqdm python3-twisted python3-urllib3 python3-werkzeug
-"""
-_PYTHON_PYPI = """
-black==25.9.0 fastapi==0.120.0 httpx==0.28.1 marshmallow==4.0.1 pluggy==1.6.0
-starlette==0.48.0 structlog==25.4.0 trio==0.31.0
-"""
-_JAVASCRIPT = """
-acorn==8.15.0 ajv==8.17.1 async==3.2.6 axios==1.12.2 backbone==1.6.1 bcryptjs==3.0.2
-bluebird==3.7.2 body-parser==2.2.0 chalk==4.1.2 chart.js==4.5.1 cheerio==1.1.2
-commander==14.0.1 d3-array==3.2.4 d3-scale==4.0.2 d3-shape==3.2.0 dayjs==1.11.18 debug==4.4.3
-ejs==3.1.10 eslint==9.38.0 esprima==4.0.1 express==5.1.0 fastify==5.6.1 glob==11.0.3
-graphql==16.11.0 handlebars==4.7.8 highlight.js==11.11.1 htmlparser2==10.0.0 immutable==5.1.4
-joi==18.0.1 jquery==3.7.1 jsonwebtoken==9.0.2 knockout==3.5.1 koa==3.0.3 leaflet==1.9.4
-less==4.4.2 lodash==4.17.21 mime==4.1.0 minimatch==10.0.3 minimist==1.2.8 moment==2.30.1
-mongoose==8.19.2 mustache==4.2.0 node-fetch==2.7.0 nodemailer==7.0.10 postcss==8.5.6
-preact==10.27.2 pug==3.0.3 qs==6.14.0 ramda==0.32.0 react-dom==19.2.0 react==19.2.0
-redux==5.0.1 rollup==4.52.5 sax==1.4.1 semver==7.7.3 sequelize==6.37.7 svelte==5.41.2
-terser==5.44.0 uglify-js==3.19.3 underscore==1.13.7 uuid==13.0.0 vue==3.5.22 webpack==5.102.1
-ws==8.18.3 xml2js==0.6.2 yargs==18.0.0
-"""
-_TYPESCRIPT = """
-@angular/core==20.3.7 @nestjs/common==11.1.7 @nestjs/core==11.1.7 @sinclair/typebox==0.34.41
-@tanstack/query-core==5.90.5 @types/node==24.9.1 @types/react==19.2.2 class-validator==0.14.2
-date-fns==4.1.0 fp-ts==2.16.11 immer==10.1.3 inversify==7.10.2 io-ts==2.2.22 rxjs==7.8.2
-superstruct==2.0.2 ts-pattern==5.8.0 type-fest==5.1.0 typeorm==0.3.27 typescript==5.9.3
-zod==4.1.12
-"""
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-PACKAGES: tuple[Package, ...] = tuple(
-    sorted(
-        _pkgs("apt-src", "c", _C)
-        + _pkgs("apt-src", "cpp", _CPP)
-        + _pkgs("apt-src", "java", _JAVA)
-        + _pkgs("apt-src", "haskell", _HASKELL)
-        + _pkgs("apt-src", "ocaml", _OCAML)
-        + _pkgs("apt-src", "ada", _ADA)
-        + _pkgs("apt-dev", "ada", _ADA_DEV)
-        + _pkgs("apt-dev", "go", _GO)
-        + _pkgs("apt-dev", "rust", _RUST)
-        + _pkgs("apt-dev", "python", _PYTHON_DEB)
-        + _pkgs("pypi", "python", _PYTHON_PYPI)
-        + _pkgs("npm", "javascript", _JAVASCRIPT)
-        + _pkgs("npm", "typescript", _TYPESCRIPT),
-        key=lambda p: (p.how, p.name),
-    )
-)
+def _corpus() -> tuple[Package, ...]:
+    """The packages listed in every grammar file's ``[rarity]`` table, sorted by (how, name).
+
+    Each language's list, and why some packages are left out, is in ``grammars/<language>.toml``.
+    Debian packages are bookworm's: source packages (``apt-src``, their upstream tarballs) give C,
+    C++, Java, Haskell, OCaml and Ada; ``-dev`` binary packages (``apt-dev``) give Go
+    (usr/share/gocode/src), Rust (usr/share/cargo/registry), Python (usr/lib/python3/dist-packages)
+    and the Ada sources whose upstream tarball the mirror lacked. npm and PyPI ones are pinned.
+    """
+    from memaudit.languages import all_specs
+
+    packages = [
+        package
+        for language, spec in all_specs().items()
+        for how, names in spec.rarity.items()
+        for package in _pkgs(how, language, names)
+    ]
+    return tuple(sorted(packages, key=lambda p: (p.how, p.name)))
+
+
+PACKAGES: tuple[Package, ...] = _corpus()
 
 #: Never in the corpus: the programs of memaudit's benchmark pairs, the MirrorCode targets, and
 #: direct alternatives to them (other YAML / Markdown parsers, deflate / xz / brotli coders,

@@ -1,39 +1,64 @@
-"""The full audit: structure comparison plus every evidence channel, with boilerplate, base code
-and observable material discounted.
+"""The evidence stage: the structure comparison plus every registered evidence channel, with
+boilerplate, base code and observable material discounted.
 
-``memaudit compare`` is a thin layer over :func:`audit_trees`.
+An :class:`Auditor` prepares the original once (boilerplate pruned, base code removed, channel
+indexes cached) and audits any number of submissions against it. :func:`memaudit.api.run` drives
+it and adds the verdict; nothing else assembles the pipeline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 
-from .compare import Comparison, CompareOptions, compare_many, index_for, shared_fragments
+from .compare import Comparison, CompareOptions, compare_trees, fingerprint_params_for, index_for, shared_fragments
 from .core import SourceTree
 from .evidence.boilerplate import prune_boilerplate
-from .evidence.comments import comment_channel
-from .evidence.functions import function_channel
-from .evidence.identifiers import identifier_channel
-from .evidence.layout import layout_channel
-from .evidence.literals import literal_channel, number_key
+from .evidence.channel import IndexCache, PairInput
+from .evidence.literals import number_key
 from .evidence.model import ChannelResult, Exclusion
 from .evidence.observable import ObservableText
-from .evidence.rarity import load_rarity
-from .evidence.sides import EvidenceInput
-from .evidence.structure import structure_channel
+from .evidence.rarity import RarityTable
+from .evidence.registry import Registry
 from .evidence.text import comment_key, normalize_identifier, normalize_string_literal
+from .fingerprint import FingerprintParams
+from .index import FingerprintIndex
 from .match import coverage_masks
-from .verdict import Verdict
 
-__all__ = ["Audit", "audit_trees", "CHANNELS"]
+if TYPE_CHECKING:
+    from .verdict import Verdict
 
-CHANNELS = ("structure", "functions", "identifiers", "comments", "literals", "layout")
+__all__ = ["Audit", "PairEvidence", "Auditor", "Receipt"]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a result was made with, for the report's receipts: the parameters (JSON-ready, in
+    schema order), their canonical hash, and the grammar of every language in the pair."""
+
+    parameters: Mapping[str, Any]
+    parameters_sha256: str
+    grammars: Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """One submission's evidence against the original (no verdict yet)."""
+
+    comparison: Comparison
+    channels: tuple[ChannelResult, ...]
+    #: Files left out of the evidence on either side, with the reason.
+    exclusions: tuple[Exclusion, ...]
+    #: Tokens removed from each side because they match the base code (empty without a base).
+    base_tokens: Mapping[str, int]
+
+    def channel(self, name: str) -> ChannelResult:
+        return next(c for c in self.channels if c.name == name)
 
 
 @dataclass(frozen=True)
 class Audit:
-    """One submission's audit against the original."""
+    """One submission's audit against the original: the evidence, the verdict, the receipt."""
 
     comparison: Comparison
     channels: tuple[ChannelResult, ...]
@@ -41,15 +66,18 @@ class Audit:
     spec_sources: tuple[str, ...] = ()
     base: str | None = None
     #: Tokens removed from each side because they match the base code.
-    base_tokens: dict[str, int] = field(default_factory=dict)
-    #: The calibrated verdict (:mod:`memaudit.verdict`), when one was asked for.
-    verdict: Verdict | None = None
+    base_tokens: Mapping[str, int] = field(default_factory=dict)
+    #: The calibrated verdict (:mod:`memaudit.verdict`), unless the run asked for none.
+    verdict: "Verdict | None" = None
+    receipt: Receipt | None = None
 
     def channel(self, name: str) -> ChannelResult:
         return next(c for c in self.channels if c.name == name)
 
 
-def _base_keys(base: SourceTree) -> frozenset[str]:
+def base_keys(base: SourceTree) -> frozenset[str]:
+    """Every identifier, literal, number, comment and file stem of the base code: what the text
+    channels leave out on both sides."""
     keys: set[str] = set()
     for f in base.files:
         keys.update(normalize_identifier(o.text) for o in f.identifiers)
@@ -72,55 +100,63 @@ def _remove_base(tree: SourceTree, base: SourceTree, options: CompareOptions) ->
     return SourceTree(tree.root, files, tree.skipped), removed
 
 
-def audit_trees(
-    original: SourceTree,
-    submissions: Sequence[SourceTree],
-    options: CompareOptions = CompareOptions(),
-    *,
-    spec: ObservableText | None = None,
-    base: SourceTree | None = None,
-    keep_boilerplate: bool = False,
-) -> list[Audit]:
-    """Audit each submission against the original (indexed once)."""
-    spec = spec if spec is not None else ObservableText.empty()
-    rarity = load_rarity()
-    exclusions_a: list[Exclusion] = []
-    if not keep_boilerplate:
-        original, exclusions_a = prune_boilerplate(original, "original")
-    pruned: list[tuple[SourceTree, list[Exclusion]]] = [
-        prune_boilerplate(s, "submission") if not keep_boilerplate else (s, []) for s in submissions
-    ]
-    base_keys: frozenset[str] = frozenset()
-    base_removed_a = 0
-    subs = [s for s, _ in pruned]
-    removed_b = [0] * len(subs)
-    if base is not None:
-        base_keys = _base_keys(base)
-        original, base_removed_a = _remove_base(original, base, options)
-        for i, s in enumerate(subs):
-            subs[i], removed_b[i] = _remove_base(s, base, options)
+class Auditor:
+    """The original prepared once; :meth:`evidence` audits one submission against it."""
 
-    comparisons = compare_many(original, subs, options)
-    audits = []
-    for comparison, sub, (_, excl_b), removed in zip(comparisons, subs, pruned, removed_b):
-        inp = EvidenceInput(original=original, submission=sub, spec=spec, base_keys=base_keys)
-        functions, alignment = function_channel(inp)
-        channels = (
-            structure_channel(comparison),
-            functions,
-            identifier_channel(inp, rarity),
-            comment_channel(inp),
-            literal_channel(inp),
-            layout_channel(inp, alignment),
-        )
-        audits.append(
-            Audit(
-                comparison=comparison,
-                channels=channels,
-                exclusions=tuple(exclusions_a + excl_b),
-                spec_sources=spec.sources,
-                base=base.root if base is not None else None,
-                base_tokens={"original": base_removed_a, "submission": removed} if base is not None else {},
-            )
-        )
-    return audits
+    def __init__(
+        self,
+        original: SourceTree,
+        registry: Registry,
+        rarity: RarityTable,
+        options: CompareOptions = CompareOptions(),
+        *,
+        spec: ObservableText | None = None,
+        base: SourceTree | None = None,
+        keep_boilerplate: bool = False,
+    ) -> None:
+        self.registry = registry
+        self.rarity = rarity
+        self.options = options
+        self.spec = spec if spec is not None else ObservableText.empty()
+        self.base = base
+        self.keep_boilerplate = keep_boilerplate
+        self.base_keys = base_keys(base) if base is not None else frozenset()
+        self.exclusions: tuple[Exclusion, ...] = ()
+        if not keep_boilerplate:
+            original, excluded = prune_boilerplate(original, "original")
+            self.exclusions = tuple(excluded)
+        self.base_removed = 0
+        if base is not None:
+            original, self.base_removed = _remove_base(original, base, options)
+        self.original = original
+        self.cache = IndexCache()
+        # One fingerprint index of the original per parameter set (its own languages' and the
+        # cross-language one), so each submission gets exactly the parameters a single
+        # comparison would use and never depends on the rest of the batch.
+        self._indexes: dict[FingerprintParams, FingerprintIndex] = {}
+
+    def _index_for(self, submission: SourceTree) -> FingerprintIndex:
+        params = fingerprint_params_for([self.original, submission], self.options.k, self.options.window)
+        if params not in self._indexes:
+            self._indexes[params] = index_for(self.original, submission, self.options)
+        return self._indexes[params]
+
+    def evidence(self, submission: SourceTree) -> PairEvidence:
+        exclusions = list(self.exclusions)
+        if not self.keep_boilerplate:
+            submission, excluded = prune_boilerplate(submission, "submission")
+            exclusions += excluded
+        base_tokens: dict[str, int] = {}
+        if self.base is not None:
+            submission, removed = _remove_base(submission, self.base, self.options)
+            base_tokens = {"original": self.base_removed, "submission": removed}
+        comparison = compare_trees(self._index_for(submission), submission, self.options)
+        results: dict[str, ChannelResult] = {}
+        for channel in self.registry.channels:
+            pair = PairInput(
+                original=self.original, submission=submission, comparison=comparison, spec=self.spec,
+                rarity=self.rarity, base_keys=self.base_keys, results=dict(results), cache=self.cache,
+            )  # fmt: skip
+            results[channel.name] = channel.compare(pair)
+        self.cache.drop(submission)
+        return PairEvidence(comparison, tuple(results.values()), tuple(exclusions), base_tokens)

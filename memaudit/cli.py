@@ -1,17 +1,18 @@
-"""The ``memaudit`` command: a thin layer over :mod:`memaudit.audit` and :mod:`memaudit.verdict`.
+"""The ``memaudit`` command: options -> :func:`memaudit.api.run` -> a renderer -> an exit code.
 
-Only typer is imported at start-up; numpy, tree-sitter and datasketch are imported inside the
-commands that need them, so ``memaudit --help`` answers at once.
+No pipeline logic lives here. Only typer is imported at start-up; numpy, tree-sitter and
+datasketch are imported inside the commands that need them, so ``memaudit --help`` answers at once.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Sequence
 
 import typer
 
@@ -73,22 +74,10 @@ def _root(
     """Audit a reimplementation for memorization of the original's source code."""
 
 
-def _warn_inputs(trees: list, quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:
+def _warn_inputs(warnings: Sequence[object], quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:
     if quiet:
         return
-    lines = []
-    def shown(root: str, relpath: str) -> str:
-        return os.path.join(root, relpath) if os.path.isdir(root) else root
-
-    for tree in trees:
-        for path, reason in tree.skipped:
-            lines.append(f"warning: {shown(tree.root, path)}: skipped: {reason}")
-        for f in tree.files:
-            where = shown(tree.root, f.file.relpath)
-            if f.n_errors:
-                lines.append(f"warning: {where}: {f.n_errors} syntax errors (parsed the rest)")
-            if f.invalid_utf8:
-                lines.append(f"warning: {where}: not valid UTF-8 (texts decoded with replacement)")
+    lines = [f"warning: {w.path}: {w.message}" for w in warnings]  # type: ignore[attr-defined]
     printed = lines if limit is None else lines[:limit]
     for line in printed:
         _err(line)
@@ -162,88 +151,59 @@ def compare(
     if html_out is not None and len(submissions) != 1:
         raise typer.BadParameter("needs exactly one SUBMISSION", param_hint="--html")
     with _guard():
-        from rich.console import Console
-
-        from .audit import audit_trees
-        from .verdict import LABELS, bootstrap_function_scores, decide, load_model
-        from .compare import CompareOptions, load_trees
-        from .evidence.observable import load_spec_material
+        from .api import AuditRequest, run
+        from .compare import CompareOptions
         from .discover import DiscoveryOptions
+        from .report import RenderOptions, renderer, write_atomically
+        from .verdict import LABELS
 
-        options = CompareOptions(
-            discovery=DiscoveryOptions(
-                language=language,
-                include=tuple(include),
-                exclude=tuple(exclude),
-                exclude_tests=exclude_tests,
-                max_file_size=int(max_file_size * 1024 * 1024),
-            ),
-            k=k,
-            window=window,
-            min_fragment_tokens=min_fragment,
-        )
-        model = load_model()
-        spec_material = load_spec_material(spec)
-        roots = [original, *submissions, *null] + ([base] if base else [])
-        with _progress(not quiet) as progress:
-            trees = load_trees(roots, options.discovery, jobs=jobs or None, progress=progress)  # type: ignore[arg-type]
-        base_tree = trees.pop() if base else None
-        null_trees = trees[1 + len(submissions) :]
-        trees = trees[: 1 + len(submissions)]
-        _warn_inputs(trees + null_trees, quiet, limit=None if verbose else _MAX_WARNINGS)
-        # Submissions and null implementations share one index of the original; the null is
-        # audited exactly as a submission is.
-        audited = audit_trees(
-            trees[0], trees[1:] + null_trees, options, spec=spec_material, base=base_tree,
-            keep_boilerplate=keep_boilerplate,
-        )  # fmt: skip
-        results, null_audits = audited[: len(submissions)], audited[len(submissions) :]
-        null_decisions = [decide(a, model, null_decisions=[]).decision for a in null_audits] if null else None
-        results = [
-            replace(
-                a,
-                verdict=decide(
-                    a, model, null_decisions=null_decisions, null_ids=null, intervals=bootstrap_function_scores(a)
+        request = AuditRequest(
+            original=original,
+            submissions=tuple(submissions),
+            spec=tuple(spec),
+            base=base,
+            null=tuple(null),
+            options=CompareOptions(
+                discovery=DiscoveryOptions(
+                    language=language,
+                    include=tuple(include),
+                    exclude=tuple(exclude),
+                    exclude_tests=exclude_tests,
+                    max_file_size=int(max_file_size * 1024 * 1024),
                 ),
-            )
-            for a in results
-        ]
+                k=k,
+                window=window,
+                min_fragment_tokens=min_fragment,
+            ),
+            keep_boilerplate=keep_boilerplate,
+            jobs=jobs or None,
+        )
+        with _progress(not quiet) as progress:
+            report = run(request, progress=progress)  # type: ignore[arg-type]
+        _warn_inputs(report.warnings, quiet, limit=None if verbose else _MAX_WARNINGS)
 
+        render_options = RenderOptions(
+            top=top, verbose=verbose, command=shlex.join(["memaudit", *sys.argv[1:]]),
+        )  # fmt: skip
         to_stdout = json_out == "-"
-        if json_out is not None:
-            from .report.json_report import dumps, dumps_batch
-
-            text = dumps(results[0], options) if len(results) == 1 else dumps_batch(results, options)
-            if to_stdout:
-                sys.stdout.write(text)
+        for name, dest in (("json", json_out), ("html", html_out)):
+            if dest is None:
+                continue
+            out = renderer(name)
+            if dest == "-":
+                out.render(report, sys.stdout, render_options)
             else:
-                try:
-                    Path(json_out).write_text(text, encoding="utf-8")
-                except OSError as exc:
-                    raise MemauditError(f"cannot write {json_out}: {exc.strerror}") from None
-        if html_out is not None:
-            import shlex
-
-            from .report.html import render_html
-
-            page = render_html(results[0], options, trees[0], trees[1], shlex.join(["memaudit", *sys.argv[1:]]))
-            try:
-                Path(html_out).write_text(page, encoding="utf-8")
-            except OSError as exc:
-                raise MemauditError(f"cannot write {html_out}: {exc.strerror}") from None
+                write_atomically(dest, lambda fh, out=out: out.render(report, fh, render_options))  # type: ignore[misc]
         if not quiet:
-            from .report.terminal import render, render_batch
-
             # With the JSON on stdout, the human report goes to stderr so both can be captured.
-            console = Console(stderr=to_stdout)
-            if len(results) == 1:
-                render(results[0], console, top=top, verbose=verbose)
-            else:
-                render_batch(results, console)
+            stream = sys.stderr if to_stdout else sys.stdout
+            renderer("terminal").render(report, stream, replace(render_options, color=stream.isatty()))
         if fail_on is not None:
             worst = LABELS.index(fail_on)
             failing = [
-                a.comparison.submission.root for a in results if LABELS.index(a.verdict.label) <= worst  # type: ignore[union-attr]
+                a.comparison.submission.root
+                for a in report.audits
+                if a.verdict is None or LABELS.index(a.verdict.label) <= worst
             ]
             if failing:
                 _err(f"--fail-on {fail_on}: {', '.join(failing)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["ExitCode", "MemauditError", "InputError", "GrammarError"]
+__all__ = ["ExitCode", "MemauditError", "InputError", "GrammarError", "OutputError"]
 
 
 class ExitCode(IntEnum):
@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     INPUT = 3
     #: A grammar file or stored data file is invalid.
     CONFIG = 4
+    #: A report could not be written (unwritable path, full disk); nothing partial is left.
+    OUTPUT = 5
     #: A bug in memaudit: an unexpected exception (set MEMAUDIT_DEBUG=1 for the traceback).
     INTERNAL = 70
 
@@ -44,3 +46,9 @@ class GrammarError(MemauditError):
     """A grammar file (or other stored configuration) is invalid."""
 
     exit_code = ExitCode.CONFIG
+
+
+class OutputError(MemauditError):
+    """A report could not be written."""
+
+    exit_code = ExitCode.OUTPUT

@@ -17,30 +17,24 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .errors import GrammarError
-from .reference import VERDICT_MODEL, load_reference
+from .evidence.model import ChannelResult
+from .evidence.registry import Registry, default_registry
+from .reference import VERDICT_MODEL, check_pins, load_reference
 
 __all__ = [
     "MODEL_FORMAT", "LABELS", "VerdictModel", "Verdict", "NullBand", "features_of", "load_model",
-    "decide", "bootstrap_function_scores",
+    "decide", "null_band",
 ]  # fmt: skip
 
 MODEL_FORMAT = "memaudit.model/1"
 #: Labels from most to least severe; a label applies when the probability reaches its threshold.
 LABELS = ("memorized", "suspicious", "inconclusive", "independent")
 
-#: The features, in order: the six channel scores and the share of the original's functions with
-#: a counterpart of similarity >= 0.65 (MirrorCode's upper band).
-FEATURES = (
-    "structure", "functions", "identifiers", "comments", "literals", "layout", "functions_share_above_0.65",
-)  # fmt: skip
 
-
-def features_of(audit: object) -> dict[str, float]:
-    """The model's inputs from an :class:`memaudit.audit.Audit`."""
-    channels = {c.name: c for c in audit.channels}  # type: ignore[attr-defined]
-    out = {name: float(channels[name].score) for name in FEATURES if name in channels}
-    out["functions_share_above_0.65"] = float(channels["functions"].stats.get("share_above_0.65", 0.0))
-    return out
+def features_of(channels: Sequence[ChannelResult], names: Sequence[str]) -> dict[str, float]:
+    """The model's inputs, in the order of ``names``, from the channels' offered features."""
+    offered = {k: v for c in channels for k, v in c.features.items()}
+    return {name: float(offered[name]) for name in names if name in offered}
 
 
 @dataclass(frozen=True)
@@ -110,16 +104,27 @@ class Verdict:
     null: NullBand | None
     #: Feature -> (low, high) bootstrap 95% interval over functions, where computed.
     intervals: Mapping[str, tuple[float, float]]
+    #: The model's label thresholds (label -> minimum probability).
+    thresholds: Mapping[str, float]
 
 
 @functools.cache
-def load_model() -> VerdictModel:
+def load_model(registry: Registry | None = None) -> VerdictModel:
+    """The shipped model (or ``$MEMAUDIT_MODEL``). A model of another format, trained on other
+    features, channel versions, grammars, category set or rarity table is refused (exit 4)."""
+    registry = registry or default_registry()
     path, doc = load_reference(VERDICT_MODEL)
     if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise GrammarError(f"{path}: model format {found!r}, expected {MODEL_FORMAT!r}: rebuild it")
-    if tuple(doc.get("features") or ()) != FEATURES:
-        raise GrammarError(f"{path}: model features {doc.get('features')} differ from this memaudit's {list(FEATURES)}")
+    if sorted(doc.get("features") or ()) != sorted(registry.features):
+        raise GrammarError(
+            f"{path}: model features {doc.get('features')} differ from this memaudit's {list(registry.features)}"
+        )
+    manifest = doc.get("manifest")
+    if not isinstance(manifest, dict):
+        raise GrammarError(f"{path}: verdict model has no manifest: rebuild it ({VERDICT_MODEL[3]})")
+    check_pins(path, "verdict model", manifest, registry.versions, VERDICT_MODEL[3])
     try:
         return _model_from(doc)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -127,6 +132,10 @@ def load_model() -> VerdictModel:
 
 
 def _model_from(doc: dict) -> VerdictModel:
+    n = len(doc["features"])
+    for key in ("mean", "scale", "coef"):
+        if len(doc[key]) != n:
+            raise ValueError(f"{key} has {len(doc[key])} entries for {n} features")
     return VerdictModel(
         features=tuple(doc["features"]),
         mean=tuple(doc["mean"]),
@@ -159,39 +168,30 @@ def null_band(decision: float, null: Sequence[float], ids: Sequence[str], source
     )
 
 
-_REASON_TEXT = {
-    "structure": "shared structural fragments",
-    "functions": "functions align with the original's",
-    "identifiers": "rare internal names shared",
-    "comments": "comments carried over",
-    "literals": "internal constants and strings shared",
-    "layout": "same file layout and call graph",
-    "functions_share_above_0.65": "many functions closely similar",
-}
-
-
-def _reasons(model: VerdictModel, x: Mapping[str, float], contributions: Mapping[str, float]) -> tuple[str, ...]:
+def _reasons(
+    x: Mapping[str, float], contributions: Mapping[str, float], phrases: Mapping[str, str]
+) -> tuple[str, ...]:
     ranked = sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     out = []
     for name, c in ranked[:3]:
         direction = "for derived" if c > 0 else "against derived"
-        out.append(f"{name} {x.get(name, 0.0):.2f}: {_REASON_TEXT.get(name, name)} ({direction}, {c:+.2f})")
+        out.append(f"{name} {x.get(name, 0.0):.2f}: {phrases.get(name, name)} ({direction}, {c:+.2f})")
     return tuple(out)
 
 
 def decide(
-    audit: object,
-    model: VerdictModel | None = None,
+    features: Mapping[str, float],
+    model: VerdictModel,
     *,
     null_decisions: Sequence[float] | None = None,
     null_ids: Sequence[str] = (),
     intervals: Mapping[str, tuple[float, float]] | None = None,
+    phrases: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """The verdict for one audit. ``null_decisions`` (from ``--null``) replaces the model's
-    default null of independent benchmark pairs."""
-    model = model or load_model()
-    x = features_of(audit)
-    decision, contributions = model.decision(x)
+    """The verdict for one submission's features. ``null_decisions`` (from ``--null``) replaces
+    the model's default null of independent benchmark pairs; ``phrases`` say in words what each
+    feature measures (:attr:`memaudit.evidence.registry.Registry.phrases`)."""
+    decision, contributions = model.decision(features)
     p = model.probability(decision)
     if null_decisions is not None:
         band = null_band(decision, null_decisions, null_ids, "--null")
@@ -202,32 +202,9 @@ def decide(
         probability=p,
         decision=decision,
         contributions=contributions,
-        features=x,
-        reasons=_reasons(model, x, contributions),
+        features=dict(features),
+        reasons=_reasons(features, contributions, phrases or {}),
         null=band,
         intervals=dict(intervals or {}),
+        thresholds=dict(model.thresholds),
     )
-
-
-def bootstrap_function_scores(audit: object, resamples: int = 500, seed: int = 20261124) -> dict[str, tuple[float, float]]:
-    """95% intervals for the function channel's score and upper band, resampling the original's
-    functions with replacement (fixed seed: deterministic)."""
-    channel = next(c for c in audit.channels if c.name == "functions")  # type: ignore[attr-defined]
-    n = int(channel.stats.get("original_functions", 0))
-    if n < 2:
-        return {}
-    sims = np.zeros(n)
-    sizes = np.zeros(n)
-    for idx, item in enumerate(sorted(channel.items, key=lambda i: (str(i.original), i.original_text))):
-        if idx < n:
-            sims[idx] = item.similarity
-            sizes[idx] = item.weight
-    # Unaligned functions keep similarity 0; their weight is unknown here, so use the mean.
-    sizes[sizes == 0] = sizes[sizes > 0].mean() if (sizes > 0).any() else 1.0
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, n, size=(resamples, n))
-    scores = (sims[picks] * sizes[picks]).sum(axis=1) / sizes[picks].sum(axis=1)
-    share = (sims[picks] >= 0.65).mean(axis=1)
-    lo, hi = np.percentile(scores, [2.5, 97.5])
-    slo, shi = np.percentile(share, [2.5, 97.5])
-    return {"functions": (float(lo), float(hi)), "functions_share_above_0.65": (float(slo), float(shi))}

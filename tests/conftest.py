@@ -25,3 +25,13 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subpro
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def audit(original, *submissions, verdict: bool = False, **request):
+    """The audits of ``submissions`` against ``original`` through the library entry point
+    (:func:`memaudit.api.run`), in one process; no verdict unless asked for."""
+    from memaudit.api import AuditRequest, run
+
+    return run(
+        AuditRequest(str(original), tuple(str(s) for s in submissions), verdict=verdict, jobs=1, **request)
+    ).audits

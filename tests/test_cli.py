@@ -266,3 +266,98 @@ def test_missing_or_incompatible_reference_data_exits_4(pair, tmp_path):
         )
         assert proc.returncode == 4, proc.stderr
         assert expected in one_line_error(proc)
+
+
+def _refused(env: dict[str, str], pair) -> str:
+    a, b = pair
+    proc = subprocess.run(
+        [sys.executable, "-m", "memaudit", "compare", str(a), str(b)],
+        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 4, proc.stderr
+    return one_line_error(proc)
+
+
+def test_a_model_built_with_other_settings_is_refused(pair, tmp_path):
+    """The model is pinned to the rarity table, the category set, every grammar and every
+    evidence channel it was trained with; any difference is refused with one line."""
+    model = json.loads((ROOT / "fingerprints" / "verdict-model.json").read_text())
+    table = json.loads((ROOT / "fingerprints" / "identifier-rarity.json").read_text())
+    table["subwords"], table["identifiers"] = {}, {}
+    emptied = tmp_path / "rarity.json"
+    emptied.write_text(json.dumps(table))
+    assert "identifier rarity table differs" in _refused({"MEMAUDIT_RARITY_TABLE": str(emptied)}, pair)
+
+    def variant(name: str, change) -> str:
+        doc = json.loads(json.dumps(model))
+        change(doc["manifest"])
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc))
+        return str(path)
+
+    cases = {
+        "category set 0 != 1": lambda m: m.update(category_set_version=0),
+        "tree-sitter-go 0.": lambda m: m["grammars"]["go"].update(version="0.1.0"),
+        "grammars/rust.toml tokenization changed": lambda m: m["grammars"]["rust"].update(tokens_sha256="0" * 64),
+        "evidence channels": lambda m: m["channels"].update(layout=m["channels"]["layout"] + 1),
+    }
+    for expected, change in cases.items():
+        message = _refused({"MEMAUDIT_MODEL": variant(expected[:8], change)}, pair)
+        assert expected in message and "rebuild: python -m bench.train" in message, message
+    # A patch release of a grammar is the same series: accepted.
+    series = variant("patch", lambda m: m["grammars"]["go"].update(version=m["grammars"]["go"]["version"] + ".9"))
+    a, b = pair
+    ok = subprocess.run([sys.executable, "-m", "memaudit", "compare", str(a), str(b), "-q"],
+                        capture_output=True, text=True, env={**os.environ, "MEMAUDIT_MODEL": series}, cwd=ROOT)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_fail_on_gates_on_the_verdict(tmp_path):
+    """--fail-on exits 1 when a verdict reaches the label, 0 when none does."""
+    copy = run_cli("compare", "examples/original", "examples/original", "--fail-on", "suspicious", "-q", "--json", "-")
+    assert copy.returncode == 1, copy.stderr
+    assert json.loads(copy.stdout)["verdict"]["label"] in ("memorized", "suspicious")
+    assert copy.stderr.strip() == "memaudit: --fail-on suspicious: examples/original"
+    honest = run_cli("compare", "examples/original", "examples/independent-rust", "--spec", "examples/spec",
+                     "--fail-on", "suspicious", "-q", "--json", "-")  # fmt: skip
+    assert honest.returncode == 0, honest.stderr
+    assert json.loads(honest.stdout)["verdict"]["label"] in ("inconclusive", "independent")
+    batch = run_cli("compare", "examples/original", "examples/independent-rust", "examples/original",
+                    "--fail-on", "memorized", "-q")  # fmt: skip
+    assert batch.returncode == 1 and batch.stderr.strip().endswith(": examples/original")
+    assert run_cli("compare", "examples/original", "examples/original", "--fail-on", "independent").returncode == 2
+
+
+def test_null_replaces_the_default_band(tmp_path):
+    """--null audits each implementation like a submission and places the submission among them."""
+    proc = run_cli("compare", "examples/original", "examples/translated-rust", "--null", "examples/independent-rust",
+                   "--null", "examples/translated-python", "--json", "-", "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    verdict = json.loads(proc.stdout)["verdict"]
+    null = verdict["null"]
+    assert null["source"] == "--null"
+    assert null["ids"] == ["examples/independent-rust", "examples/translated-python"]
+    # Each null decision is that implementation's own verdict decision as a submission.
+    for path, decision in zip(null["ids"], null["decisions"]):
+        alone = json.loads(run_cli("compare", "examples/original", path, "--json", "-", "-q").stdout)
+        assert alone["verdict"]["decision"] == decision
+    below = sum(1 for d in null["decisions"] if d <= verdict["decision"])
+    assert null["percentile"] == 100.0 * below / 2
+    default = json.loads(run_cli("compare", "examples/original", "examples/translated-rust", "--json", "-", "-q").stdout)
+    assert default["verdict"]["null"]["source"] == "bench" and len(default["verdict"]["null"]["ids"]) > 2
+
+
+def test_html_is_written_by_the_command_and_needs_one_submission(tmp_path):
+    out = tmp_path / "report.html"
+    proc = run_cli("compare", "examples/original", "examples/translated-rust", "--html", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'class="verdict v-none"' not in page
+    assert "memaudit compare examples/original examples/translated-rust --html" in page
+    assert not list(tmp_path.glob(".memaudit-*"))  # written atomically: no temporary file left
+    two = run_cli("compare", "examples/original", "examples/translated-rust", "examples/translated-python",
+                  "--html", str(tmp_path / "x.html"))  # fmt: skip
+    assert two.returncode == 2 and not (tmp_path / "x.html").exists()
+    unwritable = run_cli("compare", "examples/original", "examples/translated-rust", "--html", str(tmp_path / "no" / "r.html"))
+    assert unwritable.returncode == 5
+    assert one_line_error(unwritable) == f"memaudit: error: cannot write {tmp_path / 'no' / 'r.html'}: No such file or directory"

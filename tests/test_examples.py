@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import pytest
 
-from memaudit.compare import compare_many, load_trees
-
-from .conftest import EXAMPLES, run_cli
+from .conftest import EXAMPLES, audit, run_cli
 
 
 @pytest.fixture(scope="module")
 def results():
     names = ["translated-rust", "translated-python", "independent-rust"]
-    trees = load_trees([str(EXAMPLES / "original")] + [str(EXAMPLES / n) for n in names], jobs=1)
-    return dict(zip(names, compare_many(trees[0], trees[1:])))
+    audits = audit(EXAMPLES / "original", *(EXAMPLES / n for n in names))
+    return {name: a.comparison for name, a in zip(names, audits)}
 
 
 def spans(comparison):

@@ -16,7 +16,6 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -73,19 +72,12 @@ def chromium(width: int = 1600, height: int = 1200) -> Iterator["object"]:
 
 def write_report(out: Path, original: Path, submission: Path, spec: list[str], command: str) -> float:
     """Audit the two trees and write the HTML report to ``out``; the seconds the rendering took."""
-    from memaudit.audit import audit_trees
-    from memaudit.compare import CompareOptions, load_trees
-    from memaudit.evidence.observable import load_spec_material
+    from memaudit.api import AuditRequest, run
     from memaudit.report.html import render_html
-    from memaudit.verdict import bootstrap_function_scores, decide
 
-    options = CompareOptions()
-    trees = load_trees([str(original), str(submission)], options.discovery, jobs=1)
-    audit = audit_trees(trees[0], trees[1:], options, spec=load_spec_material(spec))[0]
-    # The calibrated verdict, exactly as `memaudit compare` attaches it.
-    audit = replace(audit, verdict=decide(audit, intervals=bootstrap_function_scores(audit)))
+    report = run(AuditRequest(str(original), (str(submission),), spec=tuple(spec), jobs=1))
     t0 = time.perf_counter()
-    page = render_html(audit, options, trees[0], trees[1], command)
+    page = render_html(report, 0, command)
     seconds = time.perf_counter() - t0
     out.write_text(page, encoding="utf-8")
     return seconds

@@ -11,17 +11,19 @@ distribution: the share of the original's functions whose counterpart is above 0
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..core import SourceTree
+from .channel import Channel, PairInput
 from .model import ChannelResult, EvidenceItem, Location
-from .sides import EvidenceInput
 from .text import normalize_identifier
 
-__all__ = ["FunctionSignature", "Alignment", "function_signatures", "align_functions", "function_channel"]
+__all__ = [
+    "FunctionSignature", "Alignment", "function_signatures", "align_functions", "bootstrap_intervals",
+    "FunctionChannel", "CHANNEL",
+]  # fmt: skip
 
 #: Functions shorter than this (accessors, one-liners) look alike in every program.
 MIN_TOKENS = 20
@@ -44,8 +46,8 @@ class FunctionSignature:
     structure: str  # category codes as a string, for rapidfuzz
 
 
-@functools.lru_cache(maxsize=8)
 def function_signatures(tree: SourceTree, min_tokens: int = MIN_TOKENS) -> list[FunctionSignature]:
+    """The functions of at least ``min_tokens`` tokens, in file and position order."""
     out = []
     for fi, parsed in enumerate(tree.files):
         for fn in parsed.functions:
@@ -94,44 +96,86 @@ def align_functions(a: list[FunctionSignature], b: list[FunctionSignature]) -> A
     return Alignment(a, b, pairs)
 
 
-def function_channel(inp: EvidenceInput, alignment: Alignment | None = None) -> tuple[ChannelResult, Alignment]:
-    if alignment is None:
-        alignment = align_functions(function_signatures(inp.original), function_signatures(inp.submission))
-    a, b = alignment.original, alignment.submission
-    total = sum(f.tokens for f in a)
-    best = {i: s for i, _, s, _, _ in alignment.pairs}
-    score = sum(a[i].tokens * s for i, s in best.items()) / total if total else 0.0
-    items = []
-    for i, j, s, st, nm in sorted(alignment.pairs, key=lambda p: (-p[2], p[0])):
-        fa, fb = a[i], b[j]
-        items.append(
-            EvidenceItem(
-                "functions", fa.name, fb.name, Location(fa.path, fa.start_line, fa.end_line),
-                Location(fb.path, fb.start_line, fb.end_line), round(fa.tokens / total, 6) if total else 0.0,
-                round(s, 4), False, f"structure {st:.2f}, name {nm:.2f}",
-            )
+def bootstrap_intervals(
+    items: list[EvidenceItem], n: int, resamples: int = 500, seed: int = 20261124
+) -> dict[str, tuple[float, float]]:
+    """95% intervals for the channel's score and upper band, resampling the original's ``n``
+    functions with replacement (fixed seed: deterministic)."""
+    if n < 2:
+        return {}
+    sims = np.zeros(n)
+    sizes = np.zeros(n)
+    for idx, item in enumerate(sorted(items, key=lambda i: (str(i.original), i.original_text))):
+        if idx < n:
+            sims[idx] = item.similarity
+            sizes[idx] = item.weight
+    # Unaligned functions keep similarity 0; their weight is unknown here, so use the mean.
+    sizes[sizes == 0] = sizes[sizes > 0].mean() if (sizes > 0).any() else 1.0
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n, size=(resamples, n))
+    scores = (sims[picks] * sizes[picks]).sum(axis=1) / sizes[picks].sum(axis=1)
+    share = (sims[picks] >= BANDS[1]).mean(axis=1)
+    lo, hi = np.percentile(scores, [2.5, 97.5])
+    slo, shi = np.percentile(share, [2.5, 97.5])
+    return {"functions": (float(lo), float(hi)), "functions_share_above_0.65": (float(slo), float(shi))}
+
+
+class FunctionChannel(Channel):
+    name = "functions"
+    phrase = "functions align with the original's"
+    version = 1
+    order = 20
+    description = "size-weighted similarity of the original's functions to their aligned counterparts"
+    #: The share of the original's functions with a counterpart of similarity >= 0.65
+    #: (MirrorCode's upper band).
+    extra_features = {"functions_share_above_0.65": "many functions closely similar"}
+    items_have_spans = True
+
+    def index(self, tree: SourceTree, pair: PairInput) -> list[FunctionSignature]:
+        return function_signatures(tree)
+
+    def compare(self, pair: PairInput) -> ChannelResult:
+        alignment = align_functions(pair.index(self, "original"), pair.index(self, "submission"))
+        a, b = alignment.original, alignment.submission
+        total = sum(f.tokens for f in a)
+        best = {i: s for i, _, s, _, _ in alignment.pairs}
+        score = sum(a[i].tokens * s for i, s in best.items()) / total if total else 0.0
+        items = []
+        for i, j, s, st, nm in sorted(alignment.pairs, key=lambda p: (-p[2], p[0])):
+            fa, fb = a[i], b[j]
+            items.append(
+                EvidenceItem(
+                    "functions", fa.name, fb.name, Location(fa.path, fa.start_line, fa.end_line),
+                    Location(fb.path, fb.start_line, fb.end_line), round(fa.tokens / total, 6) if total else 0.0,
+                    round(s, 4), False, f"structure {st:.2f}, name {nm:.2f}",
+                )
+            )  # fmt: skip
+        n = len(a)
+        stats: dict[str, float | int] = {
+            "original_functions": n,
+            "submission_functions": len(b),
+            # The assignment pairs every function it can; only pairs of similarity >= 0.5 count as
+            # aligned (the lower band).
+            "aligned": sum(1 for _, _, s, _, _ in alignment.pairs if s >= BANDS[0]),
+            "min_tokens": MIN_TOKENS,
+        }
+        for band in BANDS:
+            stats[f"share_above_{band}"] = round(sum(1 for s in best.values() if s >= band) / n, 6) if n else 0.0
+        stats["mean_structure_similarity"] = (
+            round(sum(st for _, _, _, st, _ in alignment.pairs) / len(alignment.pairs), 6) if alignment.pairs else 0.0
+        )
+        summary = (
+            f"{stats['aligned']}/{n} aligned; ≥0.5: {100 * stats['share_above_0.5']:.0f}%, "
+            f"≥0.65: {100 * stats['share_above_0.65']:.0f}%"
+        )
+        return self.result(
+            score, items, stats, summary,
+            features={"functions_share_above_0.65": float(stats["share_above_0.65"])},
+            intervals=bootstrap_intervals(items, n), detail=alignment,
         )  # fmt: skip
-    n = len(a)
-    stats: dict[str, float | int] = {
-        "original_functions": n,
-        "submission_functions": len(b),
-        # The assignment pairs every function it can; only pairs of similarity >= 0.5 count as
-        # aligned (the lower band).
-        "aligned": sum(1 for _, _, s, _, _ in alignment.pairs if s >= BANDS[0]),
-        "min_tokens": MIN_TOKENS,
-    }
-    for band in BANDS:
-        stats[f"share_above_{band}"] = round(sum(1 for s in best.values() if s >= band) / n, 6) if n else 0.0
-    stats["mean_structure_similarity"] = (
-        round(sum(st for _, _, _, st, _ in alignment.pairs) / len(alignment.pairs), 6) if alignment.pairs else 0.0
-    )
-    return (
-        ChannelResult(
-            name="functions",
-            score=score,
-            description="size-weighted similarity of the original's functions to their aligned counterparts",
-            items=tuple(items),
-            stats=stats,
-        ),
-        alignment,
-    )
+
+    def item_text(self, item: EvidenceItem) -> str:
+        return f"{item.original_text} ↔ {item.submission_text} ({item.similarity:.2f}) {item.original} ↔ {item.submission}"
+
+
+CHANNEL = FunctionChannel()

@@ -6,17 +6,17 @@ and expected outputs with ``--spec`` so they are marked observable and not count
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 
 from ..core import SourceTree
+from .channel import Channel, PairInput
 from .model import ChannelResult, EvidenceItem, Location
-from .sides import EvidenceInput, first_occurrences, weighted_overlap
 from .observable import literal_pieces
+from .sides import first_occurrences, weighted_overlap
 from .text import normalize_string_literal
 
-__all__ = ["literal_channel", "number_key"]
+__all__ = ["LiteralChannel", "CHANNEL", "number_key"]
 
 #: Numbers any program uses; sharing them says nothing.
 TRIVIAL_NUMBERS = frozenset({-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 60, 64, 100, 127, 128, 255, 256, 1000, 1024, 0.5})
@@ -77,44 +77,52 @@ def _number_key(text: str) -> str | None:
     return "n:" + k if k else None
 
 
-@functools.lru_cache(maxsize=8)
 def _index(tree: SourceTree, exclude: frozenset[str]) -> dict[str, tuple[str, Location, int]]:
-    # Cached per tree: in a batch the original's literals are collected once.
     out = first_occurrences(tree, _strings, _string_key, exclude)
     out |= first_occurrences(tree, lambda f: f.numbers, _number_key, exclude)
     return out
 
 
-def literal_channel(inp: EvidenceInput) -> ChannelResult:
-    a = _index(inp.original, inp.base_keys)
-    b = _index(inp.submission, inp.base_keys)
+class LiteralChannel(Channel):
+    name = "literals"
+    phrase = "internal constants and strings shared"
+    version = 1
+    order = 50
+    description = "share of string literals and non-trivial numeric constants both sides contain"
 
-    def observable(key: str) -> bool:
-        if not inp.spec:
-            return False
-        if key.startswith("s:"):
-            return inp.spec.has_literal(key[2:])
-        return re.search(r"(?<![\w.])" + re.escape(key[2:]) + r"(?![\w.])", inp.spec.text) is not None
+    def index(self, tree: SourceTree, pair: PairInput) -> dict[str, tuple[str, Location, int]]:
+        return _index(tree, pair.base_keys)
 
-    obs = {k: observable(k) for k in a.keys() | b.keys()}
-    items = [
-        EvidenceItem("literals", a[k][0], b[k][0], a[k][1], b[k][1], _weight(k), 1.0, obs[k], "in spec" if obs[k] else "")
-        for k in sorted(a.keys() & b.keys())
-    ]
-    items.sort(key=lambda i: (i.observable, -i.weight, i.original_text))
-    mass_a = sum(_weight(k) for k in a if not obs[k])
-    mass_b = sum(_weight(k) for k in b if not obs[k])
-    counted = [i for i in items if not i.observable]
-    return ChannelResult(
-        name="literals",
-        score=weighted_overlap(items, mass_a, mass_b),
-        description="share of string literals and non-trivial numeric constants both sides contain",
-        items=tuple(items),
-        stats={
+    def compare(self, pair: PairInput) -> ChannelResult:
+        a = pair.index(self, "original")
+        b = pair.index(self, "submission")
+        spec = pair.spec
+
+        def observable(key: str) -> bool:
+            if not spec:
+                return False
+            if key.startswith("s:"):
+                return spec.has_literal(key[2:])
+            return re.search(r"(?<![\w.])" + re.escape(key[2:]) + r"(?![\w.])", spec.text) is not None
+
+        obs = {k: observable(k) for k in a.keys() | b.keys()}
+        items = [
+            EvidenceItem("literals", a[k][0], b[k][0], a[k][1], b[k][1], _weight(k), 1.0, obs[k], "in spec" if obs[k] else "")
+            for k in sorted(a.keys() & b.keys())
+        ]
+        items.sort(key=lambda i: (i.observable, -i.weight, i.original_text))
+        mass_a = sum(_weight(k) for k in a if not obs[k])
+        mass_b = sum(_weight(k) for k in b if not obs[k])
+        counted = [i for i in items if not i.observable]
+        stats = {
             "original_literals": len(a),
             "submission_literals": len(b),
             "shared": len(counted),
             "shared_numbers": sum(1 for k in a.keys() & b.keys() if k.startswith("n:") and not obs[k]),
             "observable": sum(1 for i in items if i.observable),
-        },
-    )
+        }
+        summary = f"{stats['shared']} shared, {stats['observable']} observable"
+        return self.result(weighted_overlap(items, mass_a, mass_b), items, stats, summary)
+
+
+CHANNEL = LiteralChannel()

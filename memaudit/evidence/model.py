@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 __all__ = ["Location", "EvidenceItem", "ChannelResult", "Exclusion"]
 
@@ -46,7 +46,9 @@ class EvidenceItem:
 
 @dataclass(frozen=True)
 class ChannelResult:
-    """One evidence channel: a score in [0, 1] and the items behind it, strongest first."""
+    """One evidence channel's result for one pair: a score in [0, 1], the features it offers the
+    verdict, and the items behind it, strongest first. Built by
+    :meth:`memaudit.evidence.channel.Channel.result`."""
 
     name: str
     score: float
@@ -55,6 +57,17 @@ class ChannelResult:
     items: tuple[EvidenceItem, ...]
     #: Channel-specific figures (counts, distribution bands), JSON-serializable scalars.
     stats: Mapping[str, float | int] = field(default_factory=dict)
+    #: The channel's version (:attr:`memaudit.evidence.channel.Channel.version`).
+    version: int = 0
+    #: Feature name -> value offered to the verdict; the score is the feature named after the
+    #: channel.
+    features: Mapping[str, float] = field(default_factory=dict)
+    #: Feature -> (low, high) 95% interval, where the channel can bootstrap one.
+    intervals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: The figures in one line, for the terminal ("12 of 30 aligned; ...").
+    summary: str = ""
+    #: Channel-specific data other channels build on (the function alignment); never rendered.
+    detail: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

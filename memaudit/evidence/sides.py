@@ -1,27 +1,15 @@
-"""The two sides of an evidence comparison, with what is excluded from them."""
+"""Helpers the text channels share: first occurrences of keyed items, and the weighted overlap
+score."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..core import Occurrence, ParsedFile, SourceTree
 from .model import EvidenceItem, Location
-from .observable import ObservableText
 
-__all__ = ["EvidenceInput", "first_occurrences", "weighted_overlap"]
-
-
-@dataclass(frozen=True, eq=False)
-class EvidenceInput:
-    original: SourceTree
-    submission: SourceTree
-    spec: ObservableText = field(default_factory=ObservableText.empty)
-    #: Keys (per channel: normalized identifiers, literal contents, comment keys) found in the
-    #: base/template code; excluded from both sides and from the denominators.
-    base_keys: frozenset[str] = frozenset()
-
+__all__ = ["first_occurrences", "weighted_overlap"]
 
 def first_occurrences(
     tree: SourceTree,

@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file a reviewer opens in any browser (docs/html-report.md).
 
-Verdict (or, until a calibrated verdict is given, the six evidence scores) at the top; each
+Verdict (or, for a run without one, the evidence channel scores) at the top; each
 evidence channel with its items (observable ones greyed, with the reason); the function
 alignment and the shared fragments; the two programs side by side, syntax-highlighted by
 pygments on the server, with fragment ``i`` in colour ``i`` on both sides; and the command and
@@ -24,7 +24,6 @@ Rules the output keeps:
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import json
 import math
@@ -32,12 +31,17 @@ import re
 from html import escape
 from typing import Any, Mapping, Sequence
 
+from typing import TYPE_CHECKING, TextIO
+
 from ..audit import Audit
-from ..compare import CompareOptions
 from ..core import SourceTree
 from ..evidence.model import ChannelResult, EvidenceItem, Location
+from . import Renderer, RenderOptions
 
-__all__ = ["render_html", "verdict_mapping", "null_band_svg", "highlight_lines", "PALETTE_SIZE"]
+if TYPE_CHECKING:
+    from ..api import Report, SourceAccess
+
+__all__ = ["render_html", "verdict_mapping", "null_band_svg", "highlight_lines", "PALETTE_SIZE", "HtmlRenderer", "RENDERER"]
 
 #: Fragment ``i`` is drawn in colour ``i % PALETTE_SIZE``, the same on both sides.
 PALETTE_SIZE = 24
@@ -51,12 +55,6 @@ CHUNK_LINES = 250
 MAX_FRAGMENTS_PER_LINE = 8
 
 LABELS = ("memorized", "suspicious", "inconclusive", "independent")
-
-_LEXER_NAMES = {
-    "ada": "ada", "c": "c", "cpp": "cpp", "go": "go", "haskell": "haskell", "java": "java",
-    "javascript": "javascript", "ocaml": "ocaml", "python": "python", "rust": "rust",
-    "typescript": "typescript",
-}  # fmt: skip
 
 
 def _e(text: object) -> str:
@@ -122,12 +120,14 @@ def _lexer(language: str) -> Any:
     if lexer is None:
         from pygments.lexers import get_lexer_by_name
         from pygments.util import ClassNotFound
+        from ..languages import all_specs
 
         # stripnl=False: pygments would otherwise drop leading blank lines and shift every line
         # number against memaudit's; tabsize=0 keeps tabs (CSS tab-size draws them).
         opts = {"stripnl": False, "stripall": False, "ensurenl": True, "tabsize": 0}
         try:
-            lexer = get_lexer_by_name(_LEXER_NAMES.get(language, language), **opts)
+            spec = all_specs().get(language)  # the grammar file's pygments_lexer, else the name
+            lexer = get_lexer_by_name((spec.pygments_lexer if spec else None) or language, **opts)
         except ClassNotFound:
             lexer = get_lexer_by_name("text", **opts)
         _LEXERS[language] = lexer
@@ -328,7 +328,7 @@ def _verdict_html(audit: Audit, verdict: Mapping[str, Any] | None) -> str:
         return (
             '<section id="verdict" class="verdict v-none">'
             '<div class="vhead"><span class="vlabel">evidence scores</span></div>'
-            '<p class="note">No calibrated verdict yet. These are the six evidence channel scores, each in '
+            '<p class="note">No calibrated verdict was asked for. These are the evidence channel scores, each in '
             "[0, 1]; they are not probabilities. Independent implementations of the same behaviour "
             "share some of every channel, so read them against such a null.</p>"
             f"{_scores_html(audit)}</section>"
@@ -530,26 +530,16 @@ def _fragments_html(files: _Files, audit: Audit) -> str:
 # --- code panes ------------------------------------------------------------------------------
 
 
-def _read_source(path: str) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    return data.decode("utf-8", "replace")
-
-
 _FORBIDDEN_IN_DATA = re.compile(r"<(?:/?script|!--)", re.IGNORECASE)
 
 
 def _file_blocks(
-    side: str, index: int, path: str, language: str, fragment_lines: Mapping[int, list[int]]
+    side: str, index: int, text: str | None, language: str, fragment_lines: Mapping[int, list[int]]
 ) -> tuple[list[str], int]:
     """One file's highlighted lines as data blocks of ``CHUNK_LINES`` lines each
     (``src-<side>-<file>-<chunk>``), and its number of lines."""
-    text = _read_source(path)
     if text is None:
-        lines = ['<div class="missing">(the file could not be read)</div>']
+        lines = ['<div class="missing">(the file could not be read, or changed since it was analysed)</div>']
     else:
         lines = []
         for n, line in enumerate(highlight_lines(text, language), 1):
@@ -911,30 +901,17 @@ def _fragment_lines(audit: Audit, side: str, files: _Files) -> dict[int, dict[in
     return out
 
 
-def render_html(
-    audit: Audit,
-    options: CompareOptions,
-    original_tree: SourceTree,
-    submission_tree: SourceTree,
-    command: str,
-    verdict: Mapping[str, Any] | None = None,
-) -> str:
-    """The HTML report of one audit, as one self-contained page.
+def render_html(report: "Report", index: int = 0, command: str = "") -> str:
+    """The HTML report of the report's ``index``-th submission, as one self-contained page."""
+    from .json_report import audit_to_dict
 
-    ``verdict``: ``{"label", "probability", "reasons": [...], "null": {"scores": [...], "score",
-    "percentile", "z"}}`` (every key optional). Without it, ``audit.verdict`` is used when the
-    audit has one (see :func:`verdict_mapping`); with neither, the page leads with the evidence
-    channel scores and says that there is no calibrated verdict.
-    """
-    from .json_report import comparison_to_dict
-
-    if verdict is None and getattr(audit, "verdict", None) is not None:
-        verdict = verdict_mapping(audit.verdict)
-    # The page needs the JSON's parameters and statistics; the verdict it draws from the mapping.
-    plain = dataclasses.replace(audit, verdict=None) if getattr(audit, "verdict", None) is not None else audit
-    data = comparison_to_dict(plain, options)
+    audit = report.audits[index]
+    original_tree, submission_tree = report.trees[0], report.trees[1 + index]
+    verdict = verdict_mapping(audit.verdict) if audit.verdict is not None else None
+    data = audit_to_dict(audit)
     files = _Files(original_tree, submission_tree)
     comparison = audit.comparison
+    sources: SourceAccess = report.sources
 
     frag_data = [
         [
@@ -949,7 +926,8 @@ def render_html(
     for side, tree in (("a", original_tree), ("b", submission_tree)):
         per_file = _fragment_lines(audit, side, files)
         for i, parsed in enumerate(tree.files):
-            file_blocks, n = _file_blocks(side, i, parsed.file.path, parsed.file.language, per_file.get(i, {}))
+            text = sources.text(tree.root, parsed.file.relpath)
+            file_blocks, n = _file_blocks(side, i, text, parsed.file.language, per_file.get(i, {}))
             blocks.extend(file_blocks)
             n_lines[side].append(n)
 
@@ -1005,3 +983,14 @@ def render_html(
         f"<script>{_JS}</script></body></html>\n",
     ]
     return "".join(parts)
+
+
+class HtmlRenderer(Renderer):
+    name = "html"
+    single_only = True
+
+    def render(self, report: "Report", out: TextIO, options: RenderOptions = RenderOptions()) -> None:
+        out.write(render_html(report, 0, options.command))
+
+
+RENDERER = HtmlRenderer()

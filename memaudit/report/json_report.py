@@ -7,21 +7,20 @@ lists in a stable order, floats rounded, and nothing depends on time or the mach
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .. import __version__
-from ..categories import CATEGORY_SET_VERSION
 from ..audit import Audit
-from ..compare import Comparison, CompareOptions, TreeStats
+from ..compare import TreeStats
 from ..evidence.model import EvidenceItem
-from ..languages import spec_for
 from ..match import Fragment
-from ..reference import RARITY_TABLE, VERDICT_MODEL, reference_sha256
+from . import Renderer, RenderOptions
 
-__all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "BATCH_SCHEMA_ID", "comparison_to_dict", "dumps", "dumps_batch"]
+if TYPE_CHECKING:
+    from ..api import Report
+
+__all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "BATCH_SCHEMA_ID", "audit_to_dict", "dumps", "JsonRenderer", "RENDERER"]
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "memaudit.compare/1"
@@ -73,17 +72,6 @@ def _fragment(f: Fragment) -> dict[str, Any]:
     }
 
 
-def _grammars(comparison: Comparison) -> dict[str, Any]:
-    from ..parse import grammar_version  # imports tree-sitter; only when a report is written
-
-    languages = sorted(set(comparison.original.languages) | set(comparison.submission.languages))
-    out = {}
-    for name in languages:
-        spec = spec_for(name)
-        out[name] = {"package": spec.module.replace("_", "-"), "version": grammar_version(spec)}
-    return out
-
-
 #: Evidence items listed per channel in the JSON (all are counted in the scores).
 MAX_ITEMS = 200
 
@@ -131,8 +119,6 @@ def _verdict(audit: Audit) -> dict[str, Any] | None:
     v = audit.verdict
     if v is None:
         return None
-    from ..verdict import load_model
-
     null = None
     if v.null is not None:
         n = v.null
@@ -149,7 +135,7 @@ def _verdict(audit: Audit) -> dict[str, Any] | None:
         "label": v.label,
         "probability": _round(v.probability),
         "decision": _round(v.decision),
-        "thresholds": dict(load_model().thresholds),
+        "thresholds": dict(v.thresholds),
         "features": {k: _round(x) for k, x in v.features.items()},
         "contributions": {k: _round(x) for k, x in v.contributions.items()},
         "reasons": list(v.reasons),
@@ -158,40 +144,19 @@ def _verdict(audit: Audit) -> dict[str, Any] | None:
     }
 
 
-def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
-    """The report as plain data, in schema order."""
+def audit_to_dict(audit: Audit) -> dict[str, Any]:
+    """One audit as plain data, in schema order."""
     comparison = audit.comparison
-    d = options.discovery
+    receipt = audit.receipt
+    if receipt is None:
+        raise ValueError("an audit without a receipt cannot be reported (use memaudit.api.run)")
     longest = comparison.longest_fragment
-    parameters = {
-        "k": comparison.params.k,
-        "window": comparison.params.window,
-        "min_fragment_tokens": comparison.min_fragment_tokens,
-        "max_occurrences": comparison.max_occurrences,
-        "category_set_version": CATEGORY_SET_VERSION,
-        "minhash": asdict(comparison.sketch_params),
-        "discovery": {
-            "language": d.language,
-            "include": list(d.include),
-            "exclude": list(d.exclude),
-            "exclude_tests": d.exclude_tests,
-            "max_file_size": d.max_file_size,
-        },
-        "spec": list(audit.spec_sources),
-        "base": audit.base,
-        "rarity_table_sha256": reference_sha256(RARITY_TABLE),
-        "model_sha256": reference_sha256(VERDICT_MODEL),
-    }
     return {
         "schema": SCHEMA_ID,
         "tool": {"name": "memaudit", "version": __version__},
-        "grammars": _grammars(comparison),
-        "parameters": parameters,
-        # Canonical JSON of the parameters, hashed: two reports with equal hashes were made with the
-        # same settings and reference data.
-        "parameters_sha256": hashlib.sha256(
-            json.dumps(parameters, sort_keys=True, separators=(",", ":")).encode()
-        ).hexdigest(),
+        "grammars": {name: dict(g) for name, g in receipt.grammars.items()},
+        "parameters": receipt.parameters,
+        "parameters_sha256": receipt.parameters_sha256,
         "summary": {
             "similarity": _round(comparison.similarity),
             "jaccard": _round(comparison.jaccard),
@@ -208,10 +173,20 @@ def comparison_to_dict(audit: Audit, options: CompareOptions) -> dict[str, Any]:
     }
 
 
-def dumps(audit: Audit, options: CompareOptions) -> str:
-    return json.dumps(comparison_to_dict(audit, options), indent=2, ensure_ascii=False) + "\n"
-
-
-def dumps_batch(audits: list[Audit], options: CompareOptions) -> str:
-    doc = {"schema": BATCH_SCHEMA_ID, "reports": [comparison_to_dict(a, options) for a in audits]}
+def dumps(report: "Report") -> str:
+    """The report as JSON text: one compare report, or a batch of them for several submissions."""
+    if report.single:
+        doc = audit_to_dict(report.audits[0])
+    else:
+        doc = {"schema": BATCH_SCHEMA_ID, "reports": [audit_to_dict(a) for a in report.audits]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+class JsonRenderer(Renderer):
+    name = "json"
+
+    def render(self, report: "Report", out: TextIO, options: RenderOptions = RenderOptions()) -> None:
+        out.write(dumps(report))
+
+
+RENDERER = JsonRenderer()

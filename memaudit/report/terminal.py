@@ -1,7 +1,11 @@
-"""The terminal report (rich): a summary, then the longest fragments with line ranges on both
-sides."""
+"""The terminal report (rich): the verdict, a summary, the longest fragments with line ranges on
+both sides, and every evidence channel with its strongest items. Several submissions: a ranking.
+
+Every name and text from the inputs is drawn as plain text, never as rich markup."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -9,9 +13,19 @@ from rich.text import Text
 
 from ..audit import Audit
 from ..compare import TreeStats
-from ..evidence.model import ChannelResult, EvidenceItem
+from ..evidence.registry import Registry
+from . import Renderer, RenderOptions
 
-__all__ = ["render", "render_batch"]
+if TYPE_CHECKING:
+    from ..api import Report
+
+__all__ = ["render", "render_batch", "TerminalRenderer", "RENDERER"]
+
+
+def _row(table: Table, *cells: object) -> None:
+    """A table row whose cells are plain text (file names may contain "[/]", which rich would
+    read as markup)."""
+    table.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in cells))
 
 
 def _pct(x: float) -> str:
@@ -28,35 +42,14 @@ def _side_line(label: str, s: TreeStats) -> Text:
     )
 
 
-def _item_text(channel: str, i: EvidenceItem) -> str:
-    a, b = " ".join(i.original_text.split())[:40], " ".join(i.submission_text.split())[:40]
-    where = f" {i.original} ↔ {i.submission}" if channel in ("functions", "structure") else ""
-    if channel == "identifiers":
-        extra = f" (rarity {i.weight:.2f}{', fuzzy' if i.similarity < 1 else ''})"
-    elif channel == "functions":
-        extra = f" ({i.similarity:.2f})"
-    else:
-        extra = ""
-    return f"{a} ↔ {b}{extra}{where}" if a != b or channel != "layout" else a
+def _item_text(registry: Registry, channel: str, item: object) -> str:
+    c = registry.get(channel)
+    if c is not None:
+        return c.item_text(item)  # type: ignore[arg-type]
+    return f"{item.original_text} ↔ {item.submission_text}"  # type: ignore[attr-defined]
 
 
-def _channel_stats(c: ChannelResult) -> str:
-    s = c.stats
-    if c.name == "functions":
-        return (f"{s['aligned']}/{s['original_functions']} aligned; ≥0.5: {100 * s['share_above_0.5']:.0f}%, "
-                f"≥0.65: {100 * s['share_above_0.65']:.0f}%")  # fmt: skip
-    if c.name == "identifiers":
-        return f"{s['shared']} shared ({s['shared_rare']} rare), {s['observable']} observable"
-    if c.name == "comments":
-        return f"{s['matched']} of {s['original_comments']} matched, {s['observable']} observable"
-    if c.name == "literals":
-        return f"{s['shared']} shared, {s['observable']} observable"
-    if c.name == "layout":
-        return f"{s['shared_file_names']} file names, {s['call_edges_kept']}/{s['original_call_edges']} call edges"
-    return f"{s['fragments']} fragments, longest {s['longest_fragment_tokens']} tokens"
-
-
-def render_evidence(audit: Audit, console: Console, *, items: int = 3, verbose: bool = False) -> None:
+def render_evidence(audit: Audit, registry: Registry, console: Console, *, items: int = 3, verbose: bool = False) -> None:
     table = Table(title="Evidence channels (observable items listed, not counted)", title_justify="left")
     table.add_column("channel")
     table.add_column("score", justify="right")
@@ -64,7 +57,9 @@ def render_evidence(audit: Audit, console: Console, *, items: int = 3, verbose: 
     table.add_column("strongest items", overflow="fold")
     for c in audit.channels:
         counted = [i for i in c.items if not i.observable][:items]
-        table.add_row(c.name, f"{c.score:.3f}", _channel_stats(c), "\n".join(_item_text(c.name, i) for i in counted))
+        _row(table,
+            c.name, f"{c.score:.3f}", c.summary, "\n".join(_item_text(registry, c.name, i) for i in counted)
+        )
     console.print(table)
     notes = []
     if audit.spec_sources:
@@ -118,11 +113,11 @@ def _files_table(audit: Audit, console: Console) -> None:
                               ("functions", "right"), ("parse errors", "right"), ("coverage", "right")):  # fmt: skip
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for f in stats.files:
-            table.add_row(f.path, f.language, str(f.lines), str(f.tokens), str(f.functions), str(f.parse_errors), _pct(f.coverage))
+            _row(table, f.path, f.language, str(f.lines), str(f.tokens), str(f.functions), str(f.parse_errors), _pct(f.coverage))
         console.print(table)
 
 
-def render(audit: Audit, console: Console, *, top: int = 10, verbose: bool = False) -> None:
+def render(audit: Audit, registry: Registry, console: Console, *, top: int = 10, verbose: bool = False) -> None:
     c = audit.comparison
     console.print(_side_line("original", c.original))
     console.print(_side_line("submission", c.submission))
@@ -132,18 +127,18 @@ def render(audit: Audit, console: Console, *, top: int = 10, verbose: bool = Fal
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()
-    summary.add_row("structural similarity", f"{c.similarity:.3f}  (tokens of both sides inside shared fragments)")
-    summary.add_row("coverage", f"original {_pct(c.original.coverage)} · submission {_pct(c.submission.coverage)}")
-    summary.add_row("MinHash Jaccard", f"{c.jaccard:.3f}  (fingerprint sets, {c.sketch_params.num_perm} permutations)")
+    _row(summary, "structural similarity", f"{c.similarity:.3f}  (tokens of both sides inside shared fragments)")
+    _row(summary, "coverage", f"original {_pct(c.original.coverage)} · submission {_pct(c.submission.coverage)}")
+    _row(summary, "MinHash Jaccard", f"{c.jaccard:.3f}  (fingerprint sets, {c.sketch_params.num_perm} permutations)")
     longest = c.longest_fragment
     if longest:
-        summary.add_row(
+        _row(summary,
             "longest fragment",
             f"{longest.n_tokens} tokens: {longest.a_path}:{longest.a_lines[0]}-{longest.a_lines[1]}"
             f" ↔ {longest.b_path}:{longest.b_lines[0]}-{longest.b_lines[1]}",
         )
     else:
-        summary.add_row("longest fragment", "none")
+        _row(summary, "longest fragment", "none")
     console.print(summary)
 
     if c.fragments:
@@ -154,7 +149,7 @@ def render(audit: Audit, console: Console, *, top: int = 10, verbose: bool = Fal
         table.add_column("original")
         table.add_column("submission")
         for i, f in enumerate(c.fragments[:top], 1):
-            table.add_row(
+            _row(table,
                 str(i),
                 str(f.n_tokens),
                 f"{f.a_path}:{f.a_lines[0]}-{f.a_lines[1]}",
@@ -162,7 +157,7 @@ def render(audit: Audit, console: Console, *, top: int = 10, verbose: bool = Fal
             )
         console.print(table)
     console.print()
-    render_evidence(audit, console, items=10 if verbose else 3, verbose=verbose)
+    render_evidence(audit, registry, console, items=10 if verbose else 3, verbose=verbose)
     if verbose:
         console.print()
         _files_table(audit, console)
@@ -171,8 +166,9 @@ def render(audit: Audit, console: Console, *, top: int = 10, verbose: bool = Fal
     )
 
 
-def render_batch(audits: list[Audit], console: Console) -> None:
-    """One original against many submissions: a ranking, most similar first."""
+def render_batch(audits: tuple[Audit, ...] | list[Audit], console: Console) -> None:
+    """One original against many submissions: a ranking, most likely derived first, with every
+    channel's score."""
     if not audits:
         return
     console.print(_side_line("original", audits[0].comparison.original))
@@ -180,17 +176,34 @@ def render_batch(audits: list[Audit], console: Console) -> None:
     table = Table(title=f"{len(audits)} submissions, most likely derived first", title_justify="left")
     table.add_column("submission", overflow="fold", min_width=12)
     table.add_column("verdict", no_wrap=True)
-    for name in ("P", "struct", "funcs", "names", "longest"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("P", justify="right", no_wrap=True)
+    names = [c.name for c in audits[0].channels]
+    for name in names:
+        table.add_column(name[:6], justify="right", no_wrap=True)
+    table.add_column("longest", justify="right", no_wrap=True)
     ranked = sorted(audits, key=lambda a: (-(a.verdict.probability if a.verdict else a.comparison.similarity), a.comparison.submission.root))
     for a in ranked:
         c = a.comparison
         longest = c.longest_fragment
         v = a.verdict
-        table.add_row(
-            c.submission.root, Text(v.label, style=_LABEL_STYLE[v.label]) if v else "-",
-            f"{v.probability:.2f}" if v else "-", f"{c.similarity:.3f}",
-            f"{a.channel('functions').score:.3f}", f"{a.channel('identifiers').score:.3f}",
+        scores = {ch.name: ch.score for ch in a.channels}
+        _row(table,
+            Text(c.submission.root), Text(v.label, style=_LABEL_STYLE[v.label]) if v else "-",
+            f"{v.probability:.2f}" if v else "-", *(f"{scores.get(n, 0.0):.3f}" for n in names),
             str(longest.n_tokens if longest else 0),
         )  # fmt: skip
     console.print(table)
+
+
+class TerminalRenderer(Renderer):
+    name = "terminal"
+
+    def render(self, report: "Report", out: TextIO, options: RenderOptions = RenderOptions()) -> None:
+        console = Console(file=out, force_terminal=options.color or None, highlight=False)
+        if report.single:
+            render(report.audits[0], report.registry, console, top=options.top, verbose=options.verbose)
+        else:
+            render_batch(report.audits, console)
+
+
+RENDERER = TerminalRenderer()
