@@ -1,8 +1,8 @@
 """In-process latency of one audit after start-up: ``python -m bench.latency`` (after bench.fetch).
 
-For every benchmark pair: discover + parse both trees, all evidence channels, the verdict —
-everything ``memaudit compare`` does except starting Python and importing libraries (measured once,
-separately). Best of three runs per pair, on one process; results in bench/results/latency.json,
+For every benchmark pair: :func:`memaudit.api.run` (discover + parse both trees, all evidence
+channels, the verdict) — everything ``memaudit compare`` does except starting Python, importing
+libraries (measured once, separately) and rendering. Best of three runs per pair, on one process; results in bench/results/latency.json,
 reported in docs/benchmarks.md. The target: a 17k-line original against an 8k-line submission in
 under 1 s.
 """
@@ -23,14 +23,12 @@ LATENCY_FILE = config.BENCH / "results" / "latency.json"
 def main() -> int:
     start = time.perf_counter()
     startup = subprocess.run(
-        [sys.executable, "-c", "import memaudit.audit, memaudit.verdict, memaudit.report.json_report, datasketch, "
+        [sys.executable, "-c", "import memaudit.api, memaudit.verdict, memaudit.report.json_report, datasketch, "
          "rapidfuzz.process, scipy.optimize"], check=True)  # fmt: skip
     del startup
     import_seconds = time.perf_counter() - start
 
-    from memaudit.audit import audit_trees
-    from memaudit.compare import load_trees
-    from memaudit.verdict import bootstrap_function_scores, decide
+    from memaudit.api import AuditRequest, run
 
     fetched = json.loads((config.cache_dir() / "manifest.json").read_text())["sides"]
     rows = []
@@ -41,10 +39,9 @@ def main() -> int:
         best = float("inf")
         for _ in range(3):
             t = time.perf_counter()
-            ta, tb = load_trees([a["dir"], b["dir"]])
-            audit = audit_trees(ta, [tb])[0]
-            decide(audit, intervals=bootstrap_function_scores(audit))
+            report = run(AuditRequest(a["dir"], (b["dir"],)))
             best = min(best, time.perf_counter() - t)
+        ta, tb = report.trees
         rows.append({"pair": pair.id, "lines_a": ta.n_lines, "lines_b": tb.n_lines,
                      "mb": round((ta.n_bytes + tb.n_bytes) / 1e6, 3), "seconds": round(best, 3)})  # fmt: skip
         print(f"{pair.id}: {ta.n_lines} + {tb.n_lines} lines, {best:.2f} s", flush=True)

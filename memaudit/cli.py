@@ -241,33 +241,83 @@ def languages(
         console.print(table)
 
 
+def _debug_file(file: str, language: Optional[str]) -> tuple[object, bytes]:
+    from .discover import DiscoveryOptions, discover
+    from .parse import parse_source_file
+
+    found = discover(file, DiscoveryOptions(language=language))
+    source = found.files[0]
+    return parse_source_file(source), Path(source.path).read_bytes()
+
+
+def _print_lines(lines: Iterator[str]) -> None:
+    out = sys.stdout
+    for line in lines:
+        out.write(line + "\n")
+
+
 @debug_app.command("tokens")
 def debug_tokens(
     file: str = typer.Argument(..., help="A source file."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Force the language."),
 ) -> None:
-    """Print the tokens the tokenizer produces for FILE: line, category, node kind, text."""
+    """The tokens of FILE: index, lines, category, node kind, text."""
     with _guard():
-        from .categories import category_name
-        from .discover import DiscoveryOptions, discover
-        from .parse import kind_name, parse_source_file
+        from .debug import dump_tokens
 
-        found = discover(file, DiscoveryOptions(language=language))
-        parsed = parse_source_file(found.files[0])
-        data = Path(found.files[0].path).read_bytes()
-        out = sys.stdout
-        out.write(f"# {parsed.file.relpath}: {parsed.file.language}, {parsed.n_tokens} tokens, "
-                  f"{parsed.n_errors} parse errors, {len(parsed.functions)} functions\n")  # fmt: skip
-        for i in range(parsed.n_tokens):
-            start, end = int(parsed.start_bytes[i]), int(parsed.end_bytes[i])
-            text = data[start:end].decode("utf-8", "replace").replace("\n", "\\n")
-            if len(text) > 40:
-                text = text[:37] + "..."
-            lines = f"{parsed.start_lines[i]}" if parsed.start_lines[i] == parsed.end_lines[i] else f"{parsed.start_lines[i]}-{parsed.end_lines[i]}"
-            out.write(f"{i:6d}  {lines:>9}  {category_name(int(parsed.categories[i])):<11} "
-                      f"{kind_name(parsed.file.language, int(parsed.kinds[i])):<28} {text}\n")  # fmt: skip
-        for fn in parsed.functions:
-            out.write(f"# function {fn.name or '<anonymous>'} lines {fn.start_line}-{fn.end_line} tokens {fn.first_token}-{fn.end_token}\n")
+        parsed, data = _debug_file(file, language)
+        _print_lines(dump_tokens(parsed, data))  # type: ignore[arg-type]
+
+
+@debug_app.command("functions")
+def debug_functions(
+    file: str = typer.Argument(..., help="A source file."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Force the language."),
+) -> None:
+    """The functions of FILE with the signatures the function channel aligns."""
+    with _guard():
+        from .debug import dump_functions
+
+        parsed, _ = _debug_file(file, language)
+        _print_lines(dump_functions(parsed))  # type: ignore[arg-type]
+
+
+@debug_app.command("fingerprints")
+def debug_fingerprints(
+    file: str = typer.Argument(..., help="A source file."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Force the language."),
+    k: Optional[int] = typer.Option(None, "--k", min=2, max=100, help="k-gram length [default: the language's]."),
+    window: Optional[int] = typer.Option(None, "--window", min=1, max=100, help="Winnowing window [default: the language's]."),
+) -> None:
+    """The winnowed fingerprints of FILE: hash, first token, lines."""
+    with _guard():
+        from .debug import dump_fingerprints
+        from .languages import spec_for
+
+        parsed, _ = _debug_file(file, language)
+        spec = spec_for(parsed.file.language)  # type: ignore[attr-defined]
+        _print_lines(dump_fingerprints(parsed, k or spec.k, window or spec.window))  # type: ignore[arg-type]
+
+
+@debug_app.command("channels")
+def debug_channels(
+    original: str = typer.Argument(..., help="The original program."),
+    submission: str = typer.Argument(..., help="The submission."),
+    channel: Optional[str] = typer.Option(None, "--channel", "-c", help="Only this channel."),
+    spec: List[str] = typer.Option([], "--spec", metavar="PATH", help="Spec material (as for compare)."),
+) -> None:
+    """Every item of every evidence channel for a pair (no verdict)."""
+    with _guard():
+        from .api import AuditRequest, run
+        from .debug import dump_channels
+        from .errors import InputError
+        from .evidence.registry import default_registry
+
+        registry = default_registry()
+        if channel is not None and registry.get(channel) is None:
+            raise InputError(f"unknown channel {channel!r} (known: {', '.join(registry.names)})")
+        report = run(AuditRequest(original, (submission,), spec=tuple(spec), verdict=False))
+        _print_lines(dump_channels(report, channel))
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Loading source trees and comparing their structure: fingerprints, fragments, coverage.
 
-The full audit (every evidence channel, the verdict) builds on this in :mod:`memaudit.audit`.
+The evidence stage (:mod:`memaudit.audit`) builds on this; :func:`memaudit.api.run` drives both.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .sketch import SketchParams, sketch
 
 __all__ = [
     "CompareOptions", "FileStats", "TreeStats", "Comparison", "load_trees", "compare_trees",
-    "fingerprint_params_for", "shared_fragments", "compare_many",
+    "fingerprint_params_for", "shared_fragments", "index_for",
 ]  # fmt: skip
 
 #: Below this much source, parsing in-process beats forking workers and pickling their results
@@ -259,20 +259,3 @@ def compare_trees(
         jaccard=jaccard,
         trees=(a_tree, submission),
     )
-
-
-def compare_many(
-    original: SourceTree, submissions: Sequence[SourceTree], options: CompareOptions = CompareOptions()
-) -> list[Comparison]:
-    """Compare many submissions with one original. Each submission gets exactly the parameters a
-    single comparison of that pair would use, so its result never depends on the rest of the
-    batch; the original is indexed once per distinct parameter set (at most two by default: its
-    own languages' and the cross-language one)."""
-    indexes: dict[FingerprintParams, FingerprintIndex] = {}
-    out = []
-    for sub in submissions:
-        params = fingerprint_params_for([original, sub], options.k, options.window)
-        if params not in indexes:
-            indexes[params] = index_for(original, sub, options)
-        out.append(compare_trees(indexes[params], sub, options))
-    return out

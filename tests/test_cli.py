@@ -185,16 +185,35 @@ def test_damaged_files_warn_and_continue(pair, tmp_path):
     assert any("huge.c" in w and "larger than 10 MB" in w for w in warnings)
 
 
-def test_languages_and_debug_tokens(pair):
-    a, _ = pair
+def test_languages_and_debug_dumps(pair):
+    import re
+
+    a, b = pair
     proc = run_cli("languages")
     assert proc.returncode == 0
-    for name in ("c", "go", "rust", "python", "haskell", "ocaml", "ada"):
-        assert f" {name} " in proc.stdout
+    listed = re.findall(r"^│ (\w+)\s+│", proc.stdout, re.M)
+    from memaudit.languages import all_specs
+
+    assert listed == sorted(all_specs())
     proc = run_cli("debug", "tokens", str(a / "words.c"))
     assert proc.returncode == 0
-    assert "function_definition" in proc.stdout
-    assert "# function count_words lines 3-14" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "# words.c: c, 129 tokens, 0 parse errors, 3 functions"
+    # count_words starts on line 3: a function token, then its name.
+    assert lines[1:3] == ["0\t3\tfunction\tfunction_definition\t", "1\t3\tidentifier\tidentifier\tcount_words"]
+    assert len(lines) == 1 + 129
+    functions = run_cli("debug", "functions", str(a / "words.c")).stdout.splitlines()
+    assert [line.split("\t")[:3] for line in functions[2:]] == [
+        ["count_words", "count_words", "3-14"], ["checksum", "checksum", "16-25"], ["main", "main", "27-34"],
+    ]  # fmt: skip
+    assert functions[2].split("\t")[4].startswith("function identifier parameter")
+    fingerprints = run_cli("debug", "fingerprints", str(a / "words.c"), "--k", "5", "--window", "4").stdout.splitlines()
+    assert fingerprints[1] == "# k=5 window=4: 125 k-grams, " + fingerprints[1].split(", ")[1]
+    assert all(re.fullmatch(r"[0-9a-f]{16}\t\d+\t\d+-\d+", line) for line in fingerprints[3:])
+    channels = run_cli("debug", "channels", str(a), str(b), "--channel", "identifiers").stdout
+    assert "## identifiers v1: score" in channels and "## layout" not in channels
+    assert "\tsum\tsum\t" in channels and "\tinside\tinside\t" not in channels  # inside was renamed
+    assert run_cli("debug", "channels", str(a), str(b), "--channel", "nope").returncode == 3
 
 
 def test_several_submissions_share_one_index_and_validate(pair, tmp_path):
