@@ -52,9 +52,6 @@ class PairEvidence:
     #: Tokens removed from each side because they match the base code (empty without a base).
     base_tokens: Mapping[str, int]
 
-    def channel(self, name: str) -> ChannelResult:
-        return next(c for c in self.channels if c.name == name)
-
 
 @dataclass(frozen=True)
 class Audit:

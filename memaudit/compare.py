@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -102,7 +102,6 @@ class Comparison:
     similarity: float
     #: MinHash estimate of the Jaccard similarity of the two trees' fingerprint sets.
     jaccard: float
-    trees: tuple[SourceTree, SourceTree] = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     @property
     def longest_fragment(self) -> Fragment | None:
@@ -257,5 +256,4 @@ def compare_trees(
         fragments=tuple(fragments),
         similarity=similarity,
         jaccard=jaccard,
-        trees=(a_tree, submission),
     )

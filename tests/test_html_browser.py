@@ -172,8 +172,16 @@ def test_report_in_chromium(tmp_path):
         driver.execute_script(
             "var s = document.querySelector('#pane-a select'); s.value = '2'; s.dispatchEvent(new Event('change'))"
         )
-        first = driver.execute_script("return document.querySelector('#pane-a .chunk>div').textContent")
-        assert first.startswith("package main") or first.startswith("//")
+        shown = driver.execute_script(
+            "var p = document.getElementById('pane-a');"
+            "return [p.querySelector('select').selectedOptions[0].textContent,"
+            " Array.from(p.querySelectorAll('.chunk>div'), d => d.textContent)]"
+        )
+        name = shown[0].split(" ")[0]
+        assert name == files_a[2].split(" ")[0]
+        source = (EXAMPLES / "original" / name).read_text(encoding="utf-8").splitlines()
+        assert shown[1][0] == source[0]
+        assert shown[1][:20] == source[:20]  # that file, not another one with the same first line
 
         assert _severe(driver) == []  # no script error, no CSP violation, no failed load
         shot = tmp_path / "report.png"

@@ -16,7 +16,7 @@ from memaudit.languages import METADATA_FIELDS, SCHEMA, TOKEN_FIELDS, all_specs,
 from memaudit.parse import load_grammar, parse_source_file
 from memaudit.discover import discover
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, run_cli
 
 LANGUAGES = sorted(all_specs())
 REQUIRED = {"c", "cpp", "go", "rust", "java", "haskell", "python", "ocaml", "ada", "javascript", "typescript"}
@@ -110,7 +110,7 @@ def _problems(path: Path) -> str:
     message = str(info.value)
     assert message.startswith(f"{path}: "), message
     assert "\n" not in message
-    assert info.value.exit_code == ExitCode.CONFIG == 4
+    assert info.value.exit_code == ExitCode.CONFIG
     return message
 
 
@@ -151,21 +151,41 @@ def test_unknown_nested_key(tmp_path, table, key):
 @pytest.mark.parametrize(
     "old, new, problem",
     [
-        ('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nk = "15"', "k must be an integer, not a string"),
-        ('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nk = true', "k must be an integer, not a boolean"),
-        ('extensions = [".toy"]', 'extensions = ".toy"', "extensions must be an array, not a string"),
-        ('extensions = [".toy"]', 'extensions = [".toy", 3]', "extensions[1] is an integer"),
-        ('identifier = "identifier"', "identifier = 1", "every value of categories must be a string"),
-        ('identifier = "identifier"', 'identifier = "ident"', "unknown categories: identifier = 'ident'"),
-        ('extensions = [".toy"]', 'extensions = [".TOY"]', "extensions: '.TOY' does not match"),
+        ('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nk = "15"', "k must be an integer, not a string ('15')"),
+        ('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nk = true', "k must be an integer, not a boolean (True)"),
+        ('extensions = [".toy"]', 'extensions = ".toy"', "extensions must be an array, not a string ('.toy')"),
+        (
+            'extensions = [".toy"]',
+            'extensions = [".toy", 3]',
+            "every element of extensions must be a string: extensions[1] is an integer (3)",
+        ),
+        (
+            'identifier = "identifier"',
+            "identifier = 1",
+            "every value of categories must be a string: categories.identifier is an integer (1)",
+        ),
+        (
+            'identifier = "identifier"',
+            'identifier = "ident"',
+            f"unknown categories: identifier = 'ident' (allowed: {', '.join(CATEGORY_CODES)})",
+        ),
+        ('extensions = [".toy"]', 'extensions = [".TOY"]', "extensions: '.TOY' does not match /\\.[a-z0-9_+.-]+/"),
         ('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nwindow = 0', "window must be in 1..100, not 0"),
-        ("[queries]", "[queries.functions]", "queries.functions must be a string, not a table"),
+        (
+            "[queries]",
+            "[queries.functions]",
+            # The table where a string was expected, then the queries it swallowed.
+            "queries.functions must be a string, not a table ({'functions': '(function_declaration) @function', "
+            "'identifiers': '(identifier) @identifier', 'strings': '(interpreted_string_literal) @string', "
+            "'comments': '(comment) @comment'}); missing key queries.identifiers; missing key queries.strings; "
+            "missing key queries.comments",
+        ),
     ],
 )
 def test_wrong_type_or_value(tmp_path, old, new, problem):
     assert old in MINIMAL
-    message = _problems(_grammar(tmp_path, MINIMAL.replace(old, new, 1)))
-    assert problem in message
+    path = _grammar(tmp_path, MINIMAL.replace(old, new, 1))
+    assert _problems(path) == f"{path}: {problem}"
 
 
 @pytest.mark.parametrize("key", ["name", "extensions", "module"])
@@ -203,12 +223,16 @@ def test_every_problem_in_one_message(tmp_path):
 
 
 def test_invalid_grammar_in_memaudit_grammars_fails_naming_the_file(tmp_path, monkeypatch):
-    _grammar(tmp_path, MINIMAL.replace('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nk = "15"'))
+    path = _grammar(tmp_path, MINIMAL.replace('module = "tree_sitter_go"', 'module = "tree_sitter_go"\nk = "15"'))
     monkeypatch.setenv("MEMAUDIT_GRAMMARS", str(tmp_path))
     languages.all_specs.cache_clear()
     try:
         with pytest.raises(GrammarError, match=r"toy\.toml: k must be an integer, not a string"):
             languages.all_specs()
+        # The command a user runs (it inherits MEMAUDIT_GRAMMARS): one line naming the file, exit code 4.
+        result = run_cli("languages")
+        assert result.returncode == 4, result.stderr
+        assert result.stderr == f"memaudit: error: {path}: k must be an integer, not a string ('15')\n"
     finally:
         monkeypatch.delenv("MEMAUDIT_GRAMMARS")
         languages.all_specs.cache_clear()

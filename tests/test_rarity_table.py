@@ -7,6 +7,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -57,10 +58,20 @@ def test_table_matches_manifest(table, manifest):
     assert len(data) == manifest["table"]["bytes"] < 1_500_000
     assert manifest["table"]["documents"] == table["documents"] == manifest["corpus"]["documents"]
     assert manifest["table"]["min_df"] == table["min_df"]
-    assert (
-        manifest["command"] == "python fingerprints/build_rarity.py --out fingerprints/identifier-rarity.json"
-    )
+    # The recorded command runs this repository's builder and writes this very table.
+    command = shlex.split(manifest["command"])
+    assert command[0] == "python" and command[1:] == [manifest["builder"]["file"], *manifest["argv"][1:]]
+    assert (ROOT / command[1]).resolve() == (FINGERPRINTS / "build_rarity.py").resolve()
+    assert Path(command[1]).name == manifest["argv"][0]
+    assert "--out" in command and (ROOT / command[command.index("--out") + 1]).resolve() == TABLE.resolve()
     assert manifest["tools"]["split"] == SPLIT_VERSION
+    # The packages it lists are the builder's corpus today, in its order, with the same pins.
+    listed = [(p["how"], p["name"], p["listed_language"]) for p in manifest["packages"]]
+    assert listed == [(p.how, p.name, p.language) for p in _builder().PACKAGES]
+    assert manifest["corpus"]["packages_listed"] == len(listed)
+    for row, package in zip(manifest["packages"], _builder().PACKAGES, strict=True):
+        if package.version is not None:
+            assert row.get("version") == package.version, package.name
 
 
 def test_table_is_deterministic_json(table):
