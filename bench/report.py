@@ -7,16 +7,21 @@ import json
 from . import config
 from .metrics import bootstrap_auc_ci, precision_recall, roc_auc
 
-TOOL_TITLES = {"memaudit": "memaudit", "dolos": "Dolos", "copydetect": "copydetect", "sim": "SIM",
-               "jaccard": "identifier Jaccard"}
+TOOL_TITLES = {"memaudit": "memaudit", "memaudit-verdict": "memaudit verdict P", "dolos": "Dolos",
+               "copydetect": "copydetect", "sim": "SIM", "jaccard": "identifier Jaccard"}
+#: Scores read from another tool's details: (tool that ran, detail key).
+DERIVED_SCORES = {"memaudit-verdict": ("memaudit", "probability")}
 SUBSETS = (("all", "all pairs"), ("same", "same language"), ("cross", "cross-language"))
 #: copydetect's own default display threshold (copydetect.defaults.DISPLAY_THRESHOLD).
 COPYDETECT_DEFAULT_THRESHOLD = 0.33
 
 
 def _score(entry: dict, tool: str) -> float | None:
-    result = entry.get("tools", {}).get(tool)
-    return result.get("score") if result and result.get("status") == "ok" else None
+    ran, key = DERIVED_SCORES.get(tool, (tool, None))
+    result = entry.get("tools", {}).get(ran)
+    if not result or result.get("status") != "ok":
+        return None
+    return result.get("score") if key is None else result.get("details", {}).get(key)
 
 
 def _in_subset(entry: dict, subset: str) -> bool:
@@ -27,12 +32,13 @@ def _in_subset(entry: dict, subset: str) -> bool:
     return True
 
 
-def compute_metrics(results: dict, tools: list[str]) -> dict:
-    """Per tool and subset: AUC, bootstrap CI, counts, and precision/recall at the thresholds."""
-    pairs = [e for e in results["pairs"].values() if e.get("status") == "ok"]
+def compute_metrics(entries: dict, tools: list[str]) -> dict:
+    """Per tool and subset of ``entries`` (pair id -> entry): AUC, bootstrap CI, counts, and
+    precision/recall at the thresholds. memaudit also gets its verdict probability as a tool."""
+    pairs = [e for e in entries.values() if e.get("status") == "ok"]
     out: dict = {}
-    for tool in tools:
-        ran = [e for e in pairs if tool in e.get("tools", {})]
+    for tool in [*tools, *(t for t, (ran, _) in DERIVED_SCORES.items() if ran in tools)]:
+        ran = [e for e in pairs if DERIVED_SCORES.get(tool, (tool,))[0] in e.get("tools", {})]
         if not ran:
             continue
         per_tool: dict = {}
@@ -93,10 +99,61 @@ def _auc_cell(m: dict) -> str:
     return f"**{m['auc']:.3f}** [{ci[0]:.2f}, {ci[1]:.2f}] ({m['derived']}/{m['independent']}{extra})"
 
 
+TIER_TITLES = {
+    "plain": "plain: the real pairs as fetched",
+    "laundered": "laundered: the same pairs, submission identifiers renamed and comments removed",
+    "real-model": "real-model: model reimplementations rebuilt from ProgramBench trajectories",
+}
+
+
+def render_tiers(add, results: dict, tools: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Every tier side by side: ROC AUC with bootstrap 95% intervals per tool, all pairs and
+    cross-language pairs alone."""
+    columns = [t for t in ("memaudit", "memaudit-verdict", "dolos", "copydetect", "jaccard")
+               if DERIVED_SCORES.get(t, (t,))[0] in tools]
+    per_tier = {"plain": results.get("metrics") or {}, **(results.get("tier_metrics") or {})}
+    add("## Tiers side by side")
+    add("")
+    add("ROC AUC of each tool's score, derived against independent, with a stratified bootstrap 95% "
+        "interval and the numbers of derived/independent pairs. The laundered tier renames every "
+        "identifier of the submission side to a meaningless name and removes its comments "
+        "(`bench/launder.py`), on derived and independent pairs alike, so laundering is no label cue.")
+    add("")
+    add("| tier | pairs | " + " | ".join(TOOL_TITLES[t] for t in columns) + " |")
+    add("|---|---|" + "---|" * len(columns))
+    for tier, title in TIER_TITLES.items():
+        m = per_tier.get(tier) or {}
+        for subset, subset_title in (("all", "all"), ("cross", "cross-language")):
+            cells = [(_auc_cell(m[t][subset]) if t in m and subset in m[t] else "—") for t in columns]
+            add(f"| {title if subset == 'all' else ''} | {subset_title} | " + " | ".join(cells) + " |")
+    add("")
+    add("> **Read the verdict column with care.** On the plain tier it is in-sample: the shipped model "
+        "was trained on these pairs and on renamed copies of their sides, so its honest plain-tier "
+        "figure is the grouped cross-validation in the verdict section. The laundered and real-model "
+        "pairs were never trained on.")
+    frozen = results.get("frozen") or {}
+    if frozen:
+        counts = frozen.get("counts", {})
+        scored = ", ".join(f"{t}: {c['scored']} of {c['pairs']}" for t, c in counts.items())
+        add("")
+        add(f"**Frozen split** (`bench/frozen.toml`): families {', '.join(frozen.get('families', []))}. "
+            f"Their pairs are scored on every run to show the split runs ({scored}), but the scores are "
+            "sealed in the cache and no figure in this document includes them; they are reported once, "
+            "at the end of feature work (`python -m bench.run --reveal-frozen`).")
+        if frozen.get("metrics"):
+            add("")
+            add("| frozen tier | pairs | " + " | ".join(TOOL_TITLES[t] for t in columns) + " |")
+            add("|---|---|" + "---|" * len(columns))
+            for tier, m in frozen["metrics"].items():
+                cells = [(_auc_cell(m[t]["all"]) if t in m else "—") for t in columns]
+                add(f"| {tier} | all | " + " | ".join(cells) + " |")
+    add("")
+
+
 def render(results: dict, pairs_order: list[str]) -> str:
     """The full Markdown document."""
     tools = [t for t in config.TOOLS if t in results.get("tools", {})]
-    metrics = results.get("metrics") or compute_metrics(results, tools)
+    metrics = results.get("metrics") or compute_metrics(results["pairs"], tools)
     entries = [results["pairs"][p] | {"id": p} for p in pairs_order if p in results["pairs"]]
     ok = [e for e in entries if e.get("status") == "ok"]
     missing = [e for e in entries if e.get("status") != "ok"]
@@ -140,6 +197,8 @@ def render(results: dict, pairs_order: list[str]) -> str:
     add("python -m bench.run --report-only         # rewrite this file from bench/results/results.json")
     add("```")
     add("")
+
+    render_tiers(add, results, tools)
 
     add("## Tools")
     add("")

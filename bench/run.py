@@ -24,6 +24,8 @@ from .fetch import fetch_all
 from .manifest import Pair, load_manifest
 from .report import compute_metrics, render
 from .speed import parse_speed
+from .frozen import frozen_families, is_frozen
+from .tiers import LAUNDER_SEED, domain_of_pair, laundered_record, realmodel_entries, seal
 from .tools import ToolResult, ensure_tools, environment, run_tool, side_input
 
 RESULTS_SCHEMA = "memaudit.bench/1"
@@ -56,18 +58,11 @@ def side_summary(record: dict) -> dict:
                                   if not s["reason"].startswith("not a "))}
 
 
-def score_pair(pair: Pair, fetched: dict, tools: list[str], tool_info: dict, cache: Path, log=print) -> dict:
-    """Run every tool on one pair; returns the pair's results entry."""
-    rec_a, rec_b = fetched["sides"][pair.a.id], fetched["sides"][pair.b.id]
-    entry = {"label": pair.label, "provenance": pair.provenance, "added_by_bench": pair.added_by_bench,
-             "a": side_summary(rec_a), "b": side_summary(rec_b)}
-    if pair.id in fetched["missing"]:
-        entry.update(status="missing", missing=fetched["missing"][pair.id], tools={})
-        return entry
-    entry["status"] = "ok"
-    entry["cross_language"] = entry["a"]["lang"] != entry["b"]["lang"]
+def score_records(label: str, rec_a: dict, rec_b: dict, tools: list[str], tool_info: dict, cache: Path,
+                  log=print) -> dict:
+    """Run every tool on two side records; the scores of the entry."""
+    entry: dict = {"status": "ok", "cross_language": rec_a["lang"] != rec_b["lang"], "tools": {}}
     a, b = side_input(rec_a, cache), side_input(rec_b, cache)
-    entry["tools"] = {}
     for tool in tools:
         if "error" in tool_info.get(tool, {}):
             result = ToolResult(tool=tool, status="error", note=f"tool unavailable: {tool_info[tool]['error']}")
@@ -77,6 +72,24 @@ def score_pair(pair: Pair, fetched: dict, tools: list[str], tool_info: dict, cac
         shown = f"{result.score:.3f}" if result.score is not None else result.status
         secs = f"{result.seconds:.1f}s" if result.seconds is not None else ""
         log(f"    {tool:10s} {shown:>8s} {secs}")
+    return entry
+
+
+def score_pair(pair: Pair, fetched: dict, tools: list[str], tool_info: dict, cache: Path, log=print,
+               laundered: bool = False) -> dict:
+    """Run every tool on one pair (its submission side laundered, for the laundered tier); returns
+    the pair's results entry."""
+    rec_a, rec_b = fetched["sides"][pair.a.id], fetched["sides"][pair.b.id]
+    domain = domain_of_pair(pair)
+    entry = {"label": pair.label, "provenance": pair.provenance, "added_by_bench": pair.added_by_bench,
+             "domain": domain, "frozen": is_frozen(domain), "a": side_summary(rec_a), "b": side_summary(rec_b)}
+    if pair.id in fetched["missing"]:
+        entry.update(status="missing", missing=fetched["missing"][pair.id], tools={})
+        return entry
+    if laundered:
+        rec_b = laundered_record(rec_b, cache)
+        entry["b"]["laundered_side"] = rec_b["id"]
+    entry.update(score_records(pair.label, rec_a, rec_b, tools, tool_info, cache, log))
     return entry
 
 
@@ -242,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--report-only", action="store_true",
                         help="only regenerate docs/benchmarks.md from bench/results/results.json")
+    parser.add_argument("--tiers", default="plain,laundered,real-model",
+                        help="comma-separated tiers to score: plain, laundered, real-model")
+    parser.add_argument("--reveal-frozen", action="store_true",
+                        help="also report the frozen split's metrics (only at the end of feature work)")
     args = parser.parse_args(argv)
     if args.report_only:
         results = load_results(config.RESULTS_FILE, fresh=False)
@@ -282,12 +299,34 @@ def main(argv: list[str] | None = None) -> int:
 
     results = load_results(config.RESULTS_FILE, args.fresh)
     results["tools"].update(tool_info)
-    for pair in pairs:
-        print(f"pair {pair.id} ({pair.label})", flush=True)
-        entry = score_pair(pair, fetched, tools, tool_info, cache, log=lambda m: print(m, flush=True))
-        results["pairs"][pair.id] = merge_entry(results["pairs"].get(pair.id, {}), entry)
+    tiers = _split([args.tiers])
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    tier_entries: dict[str, dict] = {"laundered": {}, "real-model": {}}
+    if "plain" in tiers:
+        for pair in pairs:
+            print(f"pair {pair.id} ({pair.label})", flush=True)
+            entry = score_pair(pair, fetched, tools, tool_info, cache, log=log)
+            results["pairs"][pair.id] = merge_entry(results["pairs"].get(pair.id, {}), entry)
     # Drop pairs no longer in the manifest.
     results["pairs"] = {p.id: results["pairs"][p.id] for p in manifest.pairs if p.id in results["pairs"]}
+    previous_tiers = results.get("tiers", {})
+    if "laundered" in tiers:
+        for pair in pairs:
+            print(f"laundered {pair.id} ({pair.label})", flush=True)
+            entry = score_pair(pair, fetched, tools, tool_info, cache, log=log, laundered=True)
+            tier_entries["laundered"][pair.id] = merge_entry(previous_tiers.get("laundered", {}).get(pair.id, {}), entry)
+    if "real-model" in tiers:
+        for rm in realmodel_entries(cache):
+            print(f"real-model {rm['id']} ({rm.get('label', '?')})", flush=True)
+            entry = {k: rm[k] for k in ("status", "label", "domain", "provenance", "missing") if k in rm}
+            entry["frozen"] = is_frozen(rm["domain"]) if "domain" in rm else False
+            if rm["status"] == "ok":
+                entry.update(a=side_summary(rm["a"]), b=side_summary(rm["b"]))
+                entry.update(score_records(rm["label"], rm["a"], rm["b"], tools, tool_info, cache, log))
+            tier_entries["real-model"][rm["id"]] = entry
+    results["tiers"] = {t: tier_entries[t] or previous_tiers.get(t, {}) for t in ("laundered", "real-model")}
+    results["laundering"] = {"seed": LAUNDER_SEED, "module": "bench/launder.py"}
+    results["frozen"] = {"families": frozen_families(), **seal(results, cache)}
 
     if not args.no_speed:
         print("measuring speed", flush=True)
@@ -298,7 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     results["updated"] = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results["environment"] = environment()
     results["threshold"] = {"value": config.PROVISIONAL_THRESHOLD, "status": "provisional"}
-    results["metrics"] = compute_metrics(results, [t for t in config.TOOLS if t in results["tools"]])
+    metric_tools = [t for t in config.TOOLS if t in results["tools"]]
+    results["metrics"] = compute_metrics(results["pairs"], metric_tools)
+    results["tier_metrics"] = {t: compute_metrics(results["tiers"][t], metric_tools) for t in results["tiers"]}
+    if args.reveal_frozen:
+        sealed = json.loads((cache / "frozen-results.json").read_text())
+        results["frozen"]["metrics"] = {t: compute_metrics(e, metric_tools) for t, e in sealed.items()}
     results["run_seconds"] = round(time.perf_counter() - started, 1)
     if not results["partial"]:
         results["full_run_seconds"] = results["run_seconds"]

@@ -117,6 +117,10 @@ def parse_memaudit(stdout: str) -> tuple[float, dict]:
     details["parse_errors"] = sum(f.get("parse_errors", 0) for side in ("original", "submission")
                                   for f in report.get(side, {}).get("files", []))
     details["skipped"] = sum(len(report.get(side, {}).get("skipped", [])) for side in ("original", "submission"))
+    verdict = report.get("verdict") or {}
+    details["probability"] = verdict.get("probability")
+    details["label"] = verdict.get("label")
+    details["channels"] = {c["name"]: c["score"] for c in report.get("evidence", {}).get("channels", [])}
     return score, details
 
 

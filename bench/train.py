@@ -266,8 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     registry = default_registry()
     features = registry.features
 
+    from bench.frozen import frozen_families, is_frozen
+
     cache = config.cache_dir()
-    pairs = build_pairs(cache)
+    # The frozen split's families are never trained on, cross-validated on or used as the null.
+    pairs = [p for p in build_pairs(cache) if not is_frozen(p.domain)]
     # Features extracted by other channel versions or grammars are not reused.
     key = hashlib.sha256(json.dumps([[p.id for p in pairs], current_pins(registry.versions)], sort_keys=True).encode()).hexdigest()
     X = None
@@ -303,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             "built_by": "python -m bench.train",
             "model": f"StandardScaler + LogisticRegression(C={C}, class_weight='balanced'); Platt scaling on inner leave-one-domain-out decisions",
             "training_pairs": [{"id": p.id, "label": p.label, "kind": p.kind, "domain": p.domain} for p in pairs],
+            "frozen_families_excluded": frozen_families(),
             "counts": {k: int(sum(1 for p in pairs if p.kind == k)) for k in ("bench", "synthetic-derived", "synthetic-independent")},
             "corpus": json.loads((cache / "manifest.json").read_text()).get("strip_version"),
             "versions": _versions(),

@@ -192,7 +192,7 @@ def test_threshold_is_declared_once_and_provisional(monkeypatch):
     # The metrics and the rendered report follow the one constant, and label it provisional.
     monkeypatch.setattr(config, "PROVISIONAL_THRESHOLD", 0.35)
     results = _synthetic_results()
-    at = compute_metrics(results, ["memaudit"])["memaudit"]["at_threshold"]
+    at = compute_metrics(results["pairs"], ["memaudit"])["memaudit"]["at_threshold"]
     assert [(r["threshold"], r["source"], r["tp"], r["fp"]) for r in at] == [(0.35, "provisional", 1, 0)]
     text = render(results, ["d1", "d2", "i1", "i2"])
     assert "threshold of **0.35** declared in `bench/config.py`" in text
@@ -379,7 +379,7 @@ def _synthetic_results() -> dict:
 
 def test_compute_metrics_and_render():
     results = _synthetic_results()
-    metrics = compute_metrics(results, ["memaudit", "sim"])
+    metrics = compute_metrics(results["pairs"], ["memaudit", "sim"])
     assert metrics["memaudit"]["all"]["auc"] == pytest.approx((1 + 1 + 1 + 0.5) / 4)
     assert metrics["memaudit"]["cross"]["auc"] == 1.0
     assert metrics["sim"]["all"]["not_scored"] == 2
