@@ -407,3 +407,39 @@ def test_partial_runs_keep_other_tools_results():
     changed = {"status": "ok", "a": {"side": "x2"}, "b": {"side": "y"}, "tools": {"dolos": {"score": 0.2}}}
     assert merge_entry(old, changed)["tools"] == {"dolos": {"score": 0.2}}
     assert merge_entry(old, {"status": "missing", "tools": {}})["tools"] == {}
+
+
+def test_frozen_pairs_are_sealed_out_of_the_results(tmp_path):
+    import json
+
+    from bench.tiers import seal
+
+    results = _synthetic_results()
+    results["pairs"]["d1"]["frozen"] = True
+    results["tiers"] = {"laundered": {"i1": dict(results["pairs"]["i1"], frozen=True),
+                                      "i2": dict(results["pairs"]["i2"])}}  # fmt: skip
+    info = seal(results, tmp_path)
+    assert "d1" not in results["pairs"] and "i1" not in results["tiers"]["laundered"]
+    assert "i2" in results["tiers"]["laundered"]
+    assert info["counts"] == {"plain": {"scored": 1, "pairs": 1}, "laundered": {"scored": 1, "pairs": 1}}
+    sealed = json.loads((tmp_path / "frozen-results.json").read_text())
+    assert set(sealed["plain"]) == {"d1"} and set(sealed["laundered"]) == {"i1"}
+    # Nothing sealed reaches the metrics or the report.
+    results["metrics"] = compute_metrics(results["pairs"], ["memaudit"])
+    results["frozen"] = {"families": ["awk"], **info}
+    text = render(results, ["d1", "d2", "i1", "i2", "m1"])
+    assert "| d1 |" not in text and "families awk" in text and "plain: 1 of 1" in text
+
+
+def test_the_verdict_probability_is_scored_as_its_own_column():
+    results = _synthetic_results()
+    for pid, p in (("d1", 0.9), ("d2", 0.2), ("i1", 0.1), ("i2", 0.3)):
+        results["pairs"][pid]["tools"]["memaudit"]["details"] = {"probability": p}
+    metrics = compute_metrics(results["pairs"], ["memaudit"])
+    # d1 0.9 beats both; d2 0.2 beats i1 only: 3 of 4 orderings.
+    assert metrics["memaudit-verdict"]["all"]["auc"] == pytest.approx(0.75)
+    results["metrics"] = metrics
+    results["tier_metrics"] = {"laundered": metrics}
+    text = render(results, ["d1", "d2", "i1", "i2"])
+    assert "## Tiers side by side" in text and "memaudit verdict P" in text
+    assert text.count("**0.750**") >= 2  # the plain and the laundered row
