@@ -74,23 +74,49 @@ def laundered_record(record: dict, cache: Path) -> dict:
     return record_for_dir(f"{record['id']}~laundered", record["lang"], dest)
 
 
+def _without_tests(root: Path) -> Path:
+    """A copy of the tree's source files without its tests (each language's test_globs), as
+    bench/fetch.py strips the registry sides; rebuilt when the tree changes."""
+    import shutil
+
+    from memaudit.discover import DiscoveryOptions, discover
+
+    found = discover(str(root), DiscoveryOptions(exclude_tests=True)).files
+    dest = root.parent / f"{root.name}-notests"
+    stamp = json.dumps(sorted((f.relpath, f.size) for f in found))
+    if dest.is_dir() and (dest.parent / f"{dest.name}.stamp").is_file() and (dest.parent / f"{dest.name}.stamp").read_text() == stamp:
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    for f in found:
+        target = dest / f.relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f.path, target)
+    (dest.parent / f"{dest.name}.stamp").write_text(stamp)
+    return dest
+
+
 def realmodel_entries(cache: Path) -> list[dict]:
     """The real-model recipes (bench/realmodel/*.toml) whose trees are built in the cache
-    (``python -m bench.realmodel.build``): id, label, domain, and the two side records."""
+    (``python -m bench.realmodel.build``): id, label, domain, and the two side records (tests
+    stripped, as for the registry sides)."""
     out = []
     for recipe in sorted((config.BENCH / "realmodel").glob("*.toml")):
         doc = tomllib.loads(recipe.read_text())
         rid = recipe.stem
         built = cache / "realmodel" / rid
         if not (built / "submission").is_dir() or not (built / "original").is_dir():
-            out.append({"id": rid, "status": "missing", "missing": f"not built: python -m bench.realmodel.build --only {rid}"})
+            out.append({"id": rid, "status": "missing", "label": doc["label"]["label"],
+                        "missing": f"not built: python -m bench.realmodel.build --only {rid}"})  # fmt: skip
             continue
-        langs = doc.get("languages", {})
         out.append({
-            "id": rid, "status": "ok", "label": doc["label"], "domain": doc.get("domain", rid),
-            "provenance": doc.get("reasoning", ""),
-            "a": record_for_dir(f"realmodel-{rid}-original", langs.get("original", ""), built / "original"),
-            "b": record_for_dir(f"realmodel-{rid}-submission", langs.get("submission", ""), built / "submission"),
+            "id": rid, "status": "ok", "label": doc["label"]["label"],
+            # Each task is its own family: the frozen-split rule decides it like any other.
+            "domain": doc["submission"]["task"],
+            "provenance": f"{doc['submission']['model']}; labelled {doc['label']['label']} "
+                          f"({doc['label'].get('confidence', '')}) by reading the code and the trajectory",
+            "a": record_for_dir(f"realmodel-{rid}-original", doc["original"]["language"], _without_tests(built / "original")),
+            "b": record_for_dir(f"realmodel-{rid}-submission", doc["submission"]["language"], _without_tests(built / "submission")),
         })  # fmt: skip
     return out
 
