@@ -127,6 +127,23 @@ def render_tiers(add, results: dict, tools: list[str]) -> None:  # type: ignore[
             cells = [(_auc_cell(m[t][subset]) if t in m and subset in m[t] else "—") for t in columns]
             add(f"| {title if subset == 'all' else ''} | {subset_title} | " + " | ".join(cells) + " |")
     add("")
+    real = {pid: e for pid, e in (results.get("tiers") or {}).get("real-model", {}).items()}
+    if real:
+        add("")
+        add("Real-model pairs, one by one (labels by evidence, with the reasoning, in `bench/realmodel/<id>.toml`):")
+        add("")
+        add("| pair | label | lines original / submission | memaudit verdict | " + " | ".join(
+            TOOL_TITLES[t] for t in columns if t not in ("memaudit-verdict",)) + " |")
+        add("|---|---|---|---|" + "---|" * len([t for t in columns if t != "memaudit-verdict"]))
+        for pid, e in sorted(real.items()):
+            if e.get("status") != "ok":
+                add(f"| {pid} | {e.get('label', '?')} | not built: {e.get('missing', '')} | | |")
+                continue
+            details = e["tools"].get("memaudit", {}).get("details", {})
+            verdict = f"{details.get('label', '?')} (P = {_fmt(details.get('probability'), 2)})"
+            cells = [_fmt(_score(e, t)) for t in columns if t != "memaudit-verdict"]
+            add(f"| {pid} | {e['label']} | {e['a']['lines']:,} / {e['b']['lines']:,} | {verdict} | " + " | ".join(cells) + " |")
+    add("")
     add("> **Read the verdict column with care.** On the plain tier it is in-sample: the shipped model "
         "was trained on these pairs and on renamed copies of their sides, so its honest plain-tier "
         "figure is the grouped cross-validation in the verdict section. The laundered and real-model "
