@@ -144,10 +144,12 @@ def render_tiers(add, results: dict, tools: list[str]) -> None:  # type: ignore[
             cells = [_fmt(_score(e, t)) for t in columns if t != "memaudit-verdict"]
             add(f"| {pid} | {e['label']} | {e['a']['lines']:,} / {e['b']['lines']:,} | {verdict} | " + " | ".join(cells) + " |")
     add("")
-    add("> **Read the verdict column with care.** On the plain tier it is in-sample: the shipped model "
-        "was trained on these pairs and on renamed copies of their sides, so its honest plain-tier "
-        "figure is the grouped cross-validation in the verdict section. The laundered and real-model "
-        "pairs were never trained on.")
+    add("> **Read the verdict column with care.** On the plain tier it is partly in-sample: the shipped "
+        "model was trained on the pairs that were in the benchmark when it was built (its manifest lists "
+        "them) and on renamed, comment-stripped copies of their sides; pairs added since were never seen. "
+        "The laundered and real-model pairs were never trained on, but the synthetic renamed copies make "
+        "the laundered tier less foreign to the model than it would be to a fresh one. The structural "
+        "score does not read names or comments at all, which is why laundering leaves it unchanged.")
     frozen = results.get("frozen") or {}
     if frozen:
         counts = frozen.get("counts", {})
@@ -212,6 +214,9 @@ def render(results: dict, pairs_order: list[str]) -> str:
     add("python -m bench.train                     # retrain the verdict model (fingerprints/verdict-model.json)")
     add("python -m bench.latency                   # one audit per pair after start-up")
     add("python -m bench.run --report-only         # rewrite this file from bench/results/results.json")
+    add("python -m bench.run --tiers laundered     # one tier (plain, laundered, real-model)")
+    add("python -m bench.realmodel.build           # rebuild the real-model tier's submissions from their")
+    add("                                          # trajectories (needs the submission repositories' snapshots)")
     add("```")
     add("")
 
