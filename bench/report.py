@@ -295,7 +295,8 @@ def render(results: dict, pairs_order: list[str]) -> str:
                 f"{row['fp']} / {row['fp'] + row['tn']} | {_fmt(row['precision'], 2)} | {_fmt(row['recall'], 2)} |")
     add("")
 
-    render_verdict_sections(add, metrics, tools)
+    render_channel_tiers(add, results, tools)
+    render_verdict_sections(add, metrics, tools, results)
 
     speed = results.get("speed") or {}
     add("## Speed")
@@ -466,20 +467,26 @@ def render(results: dict, pairs_order: list[str]) -> str:
         "separate venv in the cache, SIM with apt) and run, and how its output becomes a score; "
         "`bench/metrics.py`: AUC, bootstrap, precision/recall; `bench/report.py`: this page; "
         "`bench/results/results.json`: every number on this page (scores only, no third-party code).")
+    add("- `bench/frozen.py` and `bench/frozen.toml`: the frozen test split — a seed drawn once and the "
+        "rule `sha256(seed:family) < 1/3` decide which families (domains of `bench/families.toml`) are set "
+        "aside; training excludes them and `bench.run` seals their scores in the cache.")
+    add("- `bench/launder.py` (laundered tier): tree-sitter renaming of every internal identifier (keywords, "
+        "language and library names kept; the case a language's syntax needs kept), comments removed, "
+        "file and directory names replaced; checked to parse back without new errors in every language "
+        "(`tests/test_launder.py`). `bench/tiers.py`: the tiers and the sealing.")
+    add("- `bench/realmodel/` (real-model tier): `replay.py` replays only the file-writing actions of a "
+        "ProgramBench trajectory (heredocs, `sed -i`, confined Python patches; no network) into a sandbox, "
+        "`verify.py` checks the rebuild against the recorded commit, `<id>.toml` is the recipe and the "
+        "label with its reasoning; no model code is committed. The trajectories and originals come from "
+        "repository snapshots that a benchmark run cannot download itself.")
     add("- Tests: `python -m pytest -q tests/test_bench.py` (synthetic data; no network, no full run).")
     add("")
     return "\n".join(lines)
 
 
-VERDICT_FEATURES = ("structure", "functions", "identifiers", "comments", "literals", "layout")
-
-
-def _channel_auc(pairs: list[dict], feature: str, subset) -> str:  # type: ignore[no-untyped-def]
-    from bench.metrics import bootstrap_auc_ci, roc_auc
-
-    chosen = [p for p in pairs if subset(p)]
-    pos = [p["features"][feature] for p in chosen if p["label"] == 1]
-    neg = [p["features"][feature] for p in chosen if p["label"] == 0]
+def _entries_auc(entries: list[dict], score) -> str:  # type: ignore[no-untyped-def]
+    pos = [score(e) for e in entries if e["label"] == "derived"]
+    neg = [score(e) for e in entries if e["label"] == "independent"]
     auc = roc_auc(pos, neg)
     if auc is None:
         return f"undefined ({len(pos)}/{len(neg)})"
@@ -487,7 +494,41 @@ def _channel_auc(pairs: list[dict], feature: str, subset) -> str:  # type: ignor
     return f"**{auc:.3f}** [{ci[0]:.2f}, {ci[1]:.2f}] ({len(pos)}/{len(neg)})"
 
 
-def render_verdict_sections(add, metrics: dict, tools: list[str]) -> None:  # type: ignore[no-untyped-def]
+def render_channel_tiers(add, results: dict, tools: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """ROC AUC of each memaudit evidence channel alone, on the plain and the laundered tier, all
+    pairs and cross-language pairs, beside the other tools on the same pairs."""
+    tiers = {"plain": results.get("pairs", {}), "laundered": (results.get("tiers") or {}).get("laundered", {})}
+    ok = {t: [e for e in entries.values() if e.get("status") == "ok" and "memaudit" in e.get("tools", {})]
+          for t, entries in tiers.items()}  # fmt: skip
+    channels: list[str] = []
+    for e in ok["plain"]:
+        for name in e["tools"]["memaudit"].get("details", {}).get("channels", {}):
+            if name not in channels:
+                channels.append(name)
+    add("## memaudit's evidence channels, tier by tier")
+    add("")
+    add("ROC AUC of each channel's score alone (derived/independent counts in parentheses), from the same "
+        "`memaudit compare` runs as the tables above, beside every tool on the same pairs. A channel that "
+        "survives renaming keeps its AUC on the laundered tier.")
+    add("")
+    columns = [(t, sub) for t in tiers for sub in ("all", "cross")]
+    add("| score | " + " | ".join(f"{t}, {'all' if sub == 'all' else 'cross-language'}" for t, sub in columns) + " |")
+    add("|---|" + "---|" * len(columns))
+
+    def pick(entries: list[dict], sub: str) -> list[dict]:
+        return [e for e in entries if sub == "all" or e["cross_language"]]
+
+    for name in channels:
+        add(f"| memaudit `{name}` | " + " | ".join(
+            _entries_auc(pick(ok[t], sub), lambda e, n=name: e["tools"]["memaudit"].get("details", {}).get("channels", {}).get(n))
+            for t, sub in columns) + " |")  # fmt: skip
+    for tool in [t for t in ("memaudit-verdict", "dolos", "copydetect", "jaccard") if DERIVED_SCORES.get(t, (t,))[0] in tools]:
+        add(f"| {TOOL_TITLES[tool]} | " + " | ".join(
+            _entries_auc(pick(ok[t], sub), lambda e, tl=tool: _score(e, tl)) for t, sub in columns) + " |")  # fmt: skip
+    add("")
+
+
+def render_verdict_sections(add, metrics: dict, tools: list[str], results: dict | None = None) -> None:  # type: ignore[no-untyped-def]
     """Per-channel ROC AUC and the verdict model's grouped-CV results (bench/results/verdict.json,
     written by ``python -m bench.train``), beside the anchors' AUC on the same pairs."""
     path = config.BENCH / "results" / "verdict.json"
@@ -498,32 +539,12 @@ def render_verdict_sections(add, metrics: dict, tools: list[str]) -> None:  # ty
         add("")
         return
     data = json.loads(path.read_text())
-    bench = [p for p in data["pairs"] if p["kind"] == "bench"]
-    subsets = (
-        ("all pairs", lambda p: True),
-        ("same-language", lambda p: not p["cross_language"]),
-        ("cross-language", lambda p: p["cross_language"]),
-    )
-    add("## memaudit's evidence channels")
-    add("")
-    add("ROC AUC of each channel's score alone on the benchmark pairs (derived/independent counts in "
-        "parentheses), beside the anchors' AUC on the same pairs from the table above. Channel scores "
-        "come from `python -m bench.train`, which runs memaudit's audit on every pair.")
-    add("")
-    add("| score | " + " | ".join(name for name, _ in subsets) + " |")
-    add("|---|---|---|---|")
-    for feature in VERDICT_FEATURES:
-        add(f"| memaudit `{feature}` | " + " | ".join(_channel_auc(bench, feature, f) for _, f in subsets) + " |")
-    subset_keys = {"all pairs": "all", "same-language": "same", "cross-language": "cross"}
-    for tool in tools:
-        if tool in metrics and tool != "memaudit":
-            add(f"| {TOOL_TITLES[tool]} | " + " | ".join(
-                _auc_cell(metrics[tool][subset_keys[name]]) if subset_keys[name] in metrics[tool] else "-"
-                for name, _ in subsets) + " |")  # fmt: skip
-    add("")
-
     m = data["metrics"]
     add("## memaudit's verdict: grouped cross-validation")
+    add("")
+    add("> These figures come from the last `python -m bench.train`, on the corpus of its training "
+        "pairs (listed in the model's manifest), which is older and smaller than the corpus of the "
+        "tables above; the tiers table above measures the shipped model on today's pairs.")
     add("")
     counts = {}
     for p in data["pairs"]:
@@ -559,18 +580,20 @@ def render_verdict_sections(add, metrics: dict, tools: list[str]) -> None:  # ty
     for key, row in m["logistic"]["precision_recall"].items():
         add(f"| {key} | {_fmt(row['precision'], 2)} | {_fmt(row['recall'], 2)} | {row['tp']} / {row['fp']} / {row['fn']} |")
     add("")
-    add("**What these numbers do not show.** The benchmark is too easy to rank memaudit against the "
-        "strongest baseline: the plain identifier Jaccard also reaches AUC 1.000, and on same-language "
-        "pairs Dolos and copydetect tie memaudit at 1.000. memaudit is therefore *not* shown to be above "
-        "every anchor on same-language pairs — with 2 derived same-language pairs, no tool can be. Where "
-        "memaudit is clearly ahead is cross-language (Dolos 0.70, copydetect 0.73, SIM 0.50 against "
-        "1.000 for five of memaudit's six channels). The derived pairs are human ports that keep names "
-        "and comments; a model that recalls structure but renames everything would look like the "
-        "synthetic derived pairs, where `identifiers` and `comments` are 0 and `structure` carries the "
-        "verdict — but no real pair of that kind is in the corpus. The probabilities are calibrated on "
-        "well-separated data: no training pair falls between 0.2 and 0.8, so the middle of the scale "
-        "(`suspicious`, `inconclusive`) is an extrapolation, not a measured rate.")
-    add("")
+    tier = (results or {}).get("tier_metrics", {}).get("laundered", {}).get("memaudit-verdict", {})
+    plain = metrics.get("memaudit-verdict", {})
+    jac = metrics.get("jaccard", {})
+    if plain and tier:
+        add(f"**What these numbers do not show.** They are measured on the model's own training corpus, "
+            f"which was too easy: there the identifier Jaccard baseline also ranked perfectly. On today's "
+            f"corpus (the tiers above) the same model ranks derived above independent pairs at "
+            f"{_fmt(plain['all']['auc'])} (plain; identifier Jaccard {_fmt(jac.get('all', {}).get('auc'))}) and "
+            f"{_fmt(tier['all']['auc'])} on the laundered tier ({_fmt(tier['cross']['auc'])} cross-language). "
+            "The probabilities were calibrated on well-separated data, with no training pair between 0.2 "
+            "and 0.8, so the middle of the scale (`suspicious`, `inconclusive`) is an extrapolation, not a "
+            "measured rate.")
+        add("")
+    bench = [p for p in data["pairs"] if p["kind"] == "bench"]
     oof = sorted((p["p_oof"], p["id"], p["label"]) for p in bench)
     worst_neg = max((p for p in oof if p[2] == 0), default=None)
     best_pos = min((p for p in oof if p[2] == 1), default=None)
