@@ -443,3 +443,63 @@ def test_the_verdict_probability_is_scored_as_its_own_column():
     text = render(results, ["d1", "d2", "i1", "i2"])
     assert "## Tiers side by side" in text and "memaudit verdict P" in text
     assert text.count("**0.750**") >= 2  # the plain and the laundered row
+
+
+def test_fetch_side_unpacks_selects_strips_and_records(tmp_path, monkeypatch):
+    """The whole fetch step of one side, with the registry download replaced by a local archive in
+    the npm layout (package/...): unpack, select by path, strip tests and data tables, record."""
+    import io
+    import json
+    import tarfile
+
+    from bench import fetch
+    from bench.manifest import Side
+
+    files = {
+        "package/lib/deflate.js": "function deflate(input) {\n  return input.length > 3 ? input : null;\n}\n",
+        "package/lib/util.js": "exports.add = function (a, b) { return a + b; };\n",
+        "package/lib/table.js": "module.exports = [" + ", ".join(str(i * 7919 % 9973) for i in range(800)) + "];\n",
+        "package/test/deflate.test.js": "require('../lib/deflate');\n",
+        "package/README.md": "# port of zlib\n",
+    }
+    archive = tmp_path / "pkg-1.0.0.tgz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+    def fake_npm(pkg: str, work):
+        root = work / "unpacked"
+        fetch.unpack(archive, root)
+        return "1.0.0", [archive], root / "package"
+
+    monkeypatch.setitem(fetch.FETCHERS, "npm", fake_npm)
+    side = Side(lang="javascript", how="npm", pkg="pkg@1.0.0", path="lib test")
+    record = fetch.fetch_side(side, tmp_path / "cache", fetch.language_extensions(), log=lambda m: None)
+    assert record["error"] is None and record["version"] == "1.0.0"
+    assert [f["path"] for f in record["files"]] == ["lib/deflate.js", "lib/util.js"]
+    reasons = {s["path"]: s["reason"] for s in record["stripped"]}
+    assert reasons["lib/table.js"].startswith("literal data table")
+    assert "test" in reasons["test/deflate.test.js"]
+    kept = Path(record["dir"]) / "lib" / "deflate.js"
+    assert kept.read_text() == files["package/lib/deflate.js"]
+    assert record["files"][0]["sha256"] == __import__("hashlib").sha256(kept.read_bytes()).hexdigest()
+    # A second fetch reuses the extracted side without downloading again.
+    monkeypatch.setitem(fetch.FETCHERS, "npm", lambda pkg, work: (_ for _ in ()).throw(AssertionError("downloaded twice")))
+    assert fetch.fetch_side(side, tmp_path / "cache", fetch.language_extensions(), log=lambda m: None) == json.loads(
+        (tmp_path / "cache" / "sides" / f"{side.id}.json").read_text())
+
+
+def test_unpack_refuses_members_outside_the_destination(tmp_path):
+    import zipfile
+
+    from bench.fetch import FetchError, unpack
+
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("../escape.c", "int x;\n")
+    with pytest.raises(FetchError, match="unsafe member"):
+        unpack(bad, tmp_path / "out")
+    assert not (tmp_path / "escape.c").exists()
