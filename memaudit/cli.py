@@ -137,7 +137,7 @@ def compare(
         "submission is placed in [default: the independent benchmark pairs].",
     ),  # fmt: skip
     fail_on: Optional[str] = typer.Option(
-        None, "--fail-on", metavar="LABEL", help="Exit with code 1 if any verdict is LABEL or worse (memorized|suspicious)."
+        None, "--fail-on", metavar="LABEL", help="Exit with code 1 if any verdict is LABEL or worse (memorized|suspicious), or with 'recalled' if any submission holds a recalled region."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report or warnings."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="More evidence items, every file's statistics, every exclusion and warning."),
@@ -146,8 +146,8 @@ def compare(
 
     With several submissions the original is indexed once and each submission is compared with it
     (never all pairs)."""
-    if fail_on is not None and fail_on not in ("memorized", "suspicious"):
-        raise typer.BadParameter("must be 'memorized' or 'suspicious'", param_hint="--fail-on")
+    if fail_on is not None and fail_on not in ("memorized", "suspicious", "recalled"):
+        raise typer.BadParameter("must be 'memorized', 'suspicious' or 'recalled'", param_hint="--fail-on")
     if html_out is not None and len(submissions) != 1:
         raise typer.BadParameter("needs exactly one SUBMISSION", param_hint="--html")
     with _guard():
@@ -199,12 +199,20 @@ def compare(
             stream = sys.stderr if to_stdout else sys.stdout
             renderer("terminal").render(report, stream, replace(render_options, color=stream.isatty()))
         if fail_on is not None:
-            worst = LABELS.index(fail_on)
-            failing = [
-                a.comparison.submission.root
-                for a in report.audits
-                if a.verdict is None or LABELS.index(a.verdict.label) <= worst
-            ]
+            # Fails closed: a submission without a verdict fails every gate.
+            if fail_on == "recalled":
+                failing = [
+                    a.comparison.submission.root
+                    for a in report.audits
+                    if a.verdict is None or any("recalled" in c.flags for c in a.channels)
+                ]
+            else:
+                worst = LABELS.index(fail_on)
+                failing = [
+                    a.comparison.submission.root
+                    for a in report.audits
+                    if a.verdict is None or LABELS.index(a.verdict.label) <= worst
+                ]
             if failing:
                 _err(f"--fail-on {fail_on}: {', '.join(failing)}")
                 raise typer.Exit(int(ExitCode.GATE))

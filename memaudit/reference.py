@@ -18,13 +18,14 @@ from .errors import GrammarError
 from .languages import data_dir
 
 __all__ = [
-    "RARITY_TABLE", "VERDICT_MODEL", "reference_path", "load_reference", "reference_sha256", "current_pins",
+    "RARITY_TABLE", "VERDICT_MODEL", "REGION_NULL", "reference_path", "load_reference", "reference_sha256", "current_pins",
     "check_pins",
 ]  # fmt: skip
 
 #: (file name in fingerprints/, environment variable overriding it, what it is, how to rebuild it)
 RARITY_TABLE = ("identifier-rarity.json", "MEMAUDIT_RARITY_TABLE", "identifier rarity table", "python fingerprints/build_rarity.py")
 VERDICT_MODEL = ("verdict-model.json", "MEMAUDIT_MODEL", "verdict model", "python -m bench.train")
+REGION_NULL = ("region-null.json", "MEMAUDIT_REGION_NULL", "region null", "python -m bench.region_null")
 
 
 def reference_path(ref: tuple[str, str, str, str]) -> Path:

@@ -123,6 +123,7 @@ class Channel(ABC):
         *,
         features: Mapping[str, float] | None = None,
         intervals: Mapping[str, tuple[float, float]] | None = None,
+        flags: tuple[str, ...] = (),
         detail: Any = None,
     ) -> ChannelResult:
         """A :class:`ChannelResult` stamped with this channel's name, version and description;
@@ -140,6 +141,7 @@ class Channel(ABC):
             stats=dict(stats),
             features=offered,
             intervals=dict(intervals or {}),
+            flags=tuple(flags),
             summary=summary,
             detail=detail,
         )

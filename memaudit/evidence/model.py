@@ -66,6 +66,9 @@ class ChannelResult:
     intervals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     #: The figures in one line, for the terminal ("12 of 30 aligned; ...").
     summary: str = ""
+    #: Findings a gate can act on, e.g. ``("recalled",)`` when a region is far beyond the null
+    #: (``--fail-on recalled``).
+    flags: tuple[str, ...] = ()
     #: Channel-specific data other channels build on (the function alignment); never rendered.
     detail: Any = field(default=None, repr=False, compare=False)
 

@@ -107,6 +107,7 @@ def _evidence(audit: Audit) -> dict[str, Any]:
                 "score": _round(c.score),
                 "description": c.description,
                 "stats": {k: (_round(v) if isinstance(v, float) else v) for k, v in c.stats.items()},
+                "flags": list(c.flags),
                 "items_total": len(c.items),
                 "items": [_item(i) for i in c.items[:MAX_ITEMS]],
             }
