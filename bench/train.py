@@ -32,15 +32,20 @@ from bench import config
 from bench.manifest import Side, load_manifest
 from bench.metrics import bootstrap_auc_ci, roc_auc
 from bench.synthetic import transform_tree
+from bench.tiers import laundered_record
 
 MODEL_FILE = config.REPO / "fingerprints" / "verdict-model.json"
 VERDICT_RESULTS = config.BENCH / "results" / "verdict.json"
 FAMILIES_FILE = config.BENCH / "families.toml"
 #: Fixed before training, never fitted: P(derived) from which each label applies.
 THRESHOLDS = {"memorized": 0.85, "suspicious": 0.5, "inconclusive": 0.15}
-SYNTHETIC_TRANSFORMS = ("rename+strip", "rename+strip+reorder")
-#: Logistic regression regularization (sklearn's C), fixed.
-C = 1.0
+#: One self-copy transform per side: renamed, stripped and reordered copies are the easy end of
+#: recall; the laundered tier (real ports and independent pairs, renamed) is the hard end.
+SYNTHETIC_TRANSFORMS = ("rename+strip+reorder",)
+#: Logistic regression regularization (sklearn's C), fixed a priori. Stronger than sklearn's
+#: default: the channel scores are correlated and parts of the training data are separable, and
+#: an unregularized fit turns that into extreme probabilities where the evidence is weak.
+C = 0.1
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,14 @@ def build_pairs(cache: Path, log=print) -> list[LabelledPair]:
                 LabelledPair(
                     pair.id, int(pair.label == "derived"), "bench", ok[pair.a.id]["dir"], ok[pair.b.id]["dir"],
                     ok[pair.a.id]["lang"], ok[pair.b.id]["lang"], sides[pair.a.id][2],
+                )
+            )  # fmt: skip
+            # The laundered tier: the same pair, the submission's names and comments gone.
+            laundered = laundered_record(ok[pair.b.id], cache)
+            pairs.append(
+                LabelledPair(
+                    f"{pair.id}~laundered", int(pair.label == "derived"), "laundered", ok[pair.a.id]["dir"],
+                    laundered["dir"], ok[pair.a.id]["lang"], ok[pair.b.id]["lang"], sides[pair.a.id][2],
                 )
             )  # fmt: skip
     for sid in sorted(sides):
@@ -203,6 +216,7 @@ def _auc(p: np.ndarray, y: np.ndarray, mask: np.ndarray) -> dict:
 
 def evaluate(p: np.ndarray, y: np.ndarray, pairs: list[LabelledPair]) -> dict:
     bench = np.array([q.kind == "bench" for q in pairs])
+    laundered = np.array([q.kind == "laundered" for q in pairs])
     cross = np.array([q.cross_language for q in pairs])
     everything = np.ones(len(y), dtype=bool)
     out = {
@@ -211,10 +225,16 @@ def evaluate(p: np.ndarray, y: np.ndarray, pairs: list[LabelledPair]) -> dict:
             "bench pairs": _auc(p, y, bench),
             "bench, same-language": _auc(p, y, bench & ~cross),
             "bench, cross-language": _auc(p, y, bench & cross),
+            "laundered pairs": _auc(p, y, laundered),
+            "laundered, cross-language": _auc(p, y, laundered & cross),
             "all, same-language": _auc(p, y, ~cross),
             "all, cross-language": _auc(p, y, cross),
         },
-        "brier": {"all pairs": float(np.mean((p - y) ** 2)), "bench pairs": float(np.mean((p[bench] - y[bench]) ** 2))},
+        "brier": {
+            "all pairs": float(np.mean((p - y) ** 2)),
+            "bench pairs": float(np.mean((p[bench] - y[bench]) ** 2)),
+            "laundered pairs": float(np.mean((p[laundered] - y[laundered]) ** 2)) if laundered.any() else None,
+        },
     }
     bins = np.linspace(0, 1, 6)
     table = []
@@ -225,7 +245,8 @@ def evaluate(p: np.ndarray, y: np.ndarray, pairs: list[LabelledPair]) -> dict:
                       "observed_derived": float(y[m].mean()) if m.any() else None})  # fmt: skip
     out["reliability"] = table
     pr = {}
-    for name, subset in (("all pairs", everything), ("bench pairs", bench), ("bench, same-language", bench & ~cross), ("bench, cross-language", bench & cross)):
+    for name, subset in (("all pairs", everything), ("bench pairs", bench), ("bench, same-language", bench & ~cross),
+                         ("bench, cross-language", bench & cross), ("laundered pairs", laundered)):
         for label in ("suspicious", "memorized"):
             t = THRESHOLDS[label]
             flagged = (p >= t) & subset
@@ -307,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": f"StandardScaler + LogisticRegression(C={C}, class_weight='balanced'); Platt scaling on inner leave-one-domain-out decisions",
             "training_pairs": [{"id": p.id, "label": p.label, "kind": p.kind, "domain": p.domain} for p in pairs],
             "frozen_families_excluded": frozen_families(),
-            "counts": {k: int(sum(1 for p in pairs if p.kind == k)) for k in ("bench", "synthetic-derived", "synthetic-independent")},
+            "counts": {k: int(sum(1 for p in pairs if p.kind == k)) for k in ("bench", "laundered", "synthetic-derived", "synthetic-independent")},
             "corpus": json.loads((cache / "manifest.json").read_text()).get("strip_version"),
             "versions": _versions(),
             # What load_model() checks: channels and their versions, the category set, every

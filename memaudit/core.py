@@ -82,6 +82,11 @@ class ParsedFile:
     comments: tuple[Occurrence, ...] = ()
     #: Numeric literals (the tokens of category ``number``) with their text.
     numbers: tuple[Occurrence, ...] = ()
+    #: uint16, parallel to ``categories``: each token's depth in the token tree, i.e. how many
+    #: token nodes enclose it (unmapped nodes such as blocks do not count). In pre-order, a token's
+    #: parent is the nearest preceding token of depth one less, so the nesting of any token range
+    #: can be rebuilt. Empty when the constructor was not given it (hand-built files).
+    depths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint16))
 
     @property
     def n_tokens(self) -> int:
@@ -104,6 +109,7 @@ class ParsedFile:
             end_bytes=self.end_bytes[keep],
             start_lines=self.start_lines[keep],
             end_lines=self.end_lines[keep],
+            depths=self.depths[keep] if self.depths.shape[0] == keep.shape[0] else self.depths,
             functions=functions,
         )
 

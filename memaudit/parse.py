@@ -115,18 +115,29 @@ def _parser(name: str) -> ts.Parser:
     return ts.Parser(load_grammar(name).language)
 
 
-def _walk(tree: ts.Tree, table: tuple[int, ...]) -> tuple[list[int], list[int], list[int], list[int], int]:
+def _walk(
+    tree: ts.Tree, table: tuple[int, ...]
+) -> tuple[list[int], list[int], list[int], list[int], list[int], int]:
     """Pre-order walk with a TreeCursor (3-11x faster than recursing over ``node.children``).
 
-    Returns codes, kind ids, start bytes, end bytes of the token nodes, and the error count.
+    Returns codes, kind ids, start bytes, end bytes and token-tree depths of the token nodes, and
+    the error count. A token's depth is the number of token nodes above it (nodes that emit no
+    token, such as blocks, do not count), so a token's parent is the nearest preceding token one
+    level up: the nesting survives the flattening.
     """
     codes: list[int] = []
     kinds: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
+    depths: list[int] = []
     errors = 0
+    # One entry per level descended: whether the node descended into emitted a token.
+    levels: list[bool] = []
+    depth = 0
     cursor = tree.walk()
     add_code, add_kind, add_start, add_end = codes.append, kinds.append, starts.append, ends.append
+    add_depth = depths.append
+    push, pop = levels.append, levels.pop
     while True:
         node: ts.Node = cursor.node  # type: ignore[assignment]  # never None inside a tree
         kind = node.kind_id
@@ -143,15 +154,20 @@ def _walk(tree: ts.Tree, table: tuple[int, ...]) -> tuple[list[int], list[int], 
                 add_start(start)
                 # Inner nodes cover only their start; fixed below for leaves.
                 add_end(start)
+                add_depth(depth)
                 added = True
             descended = cursor.goto_first_child()
-            if added and not descended:
+            if descended:
+                push(added)
+                depth += added
+            elif added:
                 ends[-1] = node.end_byte
         if descended:
             continue
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
-                return codes, kinds, starts, ends, errors
+                return codes, kinds, starts, ends, depths, errors
+            depth -= pop()
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -200,7 +216,7 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
     queries for functions, identifiers, strings and comments."""
     grammar = load_grammar(file.language)
     tree = _parser(file.language).parse(data)
-    codes, kinds, starts_l, ends_l, errors = _walk(tree, grammar.table)
+    codes, kinds, starts_l, ends_l, depths_l, errors = _walk(tree, grammar.table)
 
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
@@ -247,6 +263,8 @@ def parse_bytes(data: bytes, file: SourceFile, *, extract: bool = True) -> Parse
         strings=strings,
         comments=comments,
         numbers=numbers,
+        # Depths beyond uint16 (65,535 nested token nodes) are clipped.
+        depths=np.minimum(np.asarray(depths_l, dtype=np.int64), 0xFFFF).astype(np.uint16),
     )
 
 

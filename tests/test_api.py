@@ -118,7 +118,7 @@ def test_a_registry_refuses_duplicates_and_unmet_requirements():
     from memaudit.errors import GrammarError
 
     channels = default_registry().channels
-    with pytest.raises(GrammarError, match="defined twice: layout"):
+    with pytest.raises(GrammarError, match=f"defined twice: {channels[-1].name}"):
         Registry.of([*channels, channels[-1]])
     with pytest.raises(GrammarError, match="requires \\['functions'\\]"):
         Registry.of([c for c in channels if c.name != "functions"])

@@ -24,9 +24,15 @@ def example_audits():
 
 @pytest.mark.parametrize("channel", default_registry().names)
 def test_each_channel_ranks_translations_above_the_independent_implementation(example_audits, channel):
-    independent = example_audits["independent-rust"].channel(channel).score
+    audits = example_audits
+    if channel == "constants":
+        # The examples' spec lists every internal constant but one, so with it the channel has
+        # nothing to count on either side: compare without the spec.
+        names = ["translated-rust", "translated-python", "independent-rust"]
+        audits = dict(zip(names, audit(EXAMPLES / "original", *(EXAMPLES / n for n in names))))
+    independent = audits["independent-rust"].channel(channel).score
     for name in ("translated-rust", "translated-python"):
-        assert example_audits[name].channel(channel).score > independent, (name, channel)
+        assert audits[name].channel(channel).score > independent, (name, channel)
 
 
 def test_identifier_items_name_both_spellings_and_rarity(example_audits):

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from memaudit.api import AuditRequest, run
-from memaudit.evidence.regions import FACTOR, RegionsChannel, effective_length, load_region_null
-from memaudit.evidence.registry import Registry, default_registry
+from memaudit.evidence.regions import FACTOR, effective_length, load_region_null
+from memaudit.evidence.registry import default_registry
 
 from .conftest import EXAMPLES, FIXTURES
 
 
 def audit(original, submission):
-    registry = Registry.of([*default_registry().channels, RegionsChannel()])
+    registry = default_registry()
     return run(AuditRequest(str(original), (str(submission),), verdict=False, jobs=1), registry=registry).audits[0]
 
 

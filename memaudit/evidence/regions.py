@@ -29,7 +29,7 @@ from ..reference import REGION_NULL, load_reference
 from .channel import Channel, PairInput
 from .model import ChannelResult, EvidenceItem, Location
 
-__all__ = ["RegionsChannel", "Region", "effective_length", "find_regions", "load_region_null", "FACTOR"]
+__all__ = ["RegionsChannel", "CHANNEL", "Region", "effective_length", "find_regions", "load_region_null", "FACTOR"]
 
 #: A region is recalled beyond FACTOR x the largest region of an independent pair.
 FACTOR = 2.0
@@ -157,3 +157,6 @@ class RegionsChannel(Channel):
 
     def item_text(self, item: EvidenceItem) -> str:
         return f"{item.original_text}, {item.submission_text}: {item.original} ↔ {item.submission} ({item.note})"
+
+
+CHANNEL = RegionsChannel()
