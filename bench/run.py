@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             if rm["status"] == "ok":
                 entry.update(a=side_summary(rm["a"]), b=side_summary(rm["b"]))
                 entry.update(score_records(rm["label"], rm["a"], rm["b"], tools, tool_info, cache, log))
-            tier_entries["real-model"][rm["id"]] = entry
+            tier_entries["real-model"][rm["id"]] = merge_entry(previous_tiers.get("real-model", {}).get(rm["id"], {}), entry)
     results["tiers"] = {t: tier_entries[t] or previous_tiers.get(t, {}) for t in ("laundered", "real-model")}
     results["laundering"] = {"seed": LAUNDER_SEED, "module": "bench/launder.py"}
     results["frozen"] = {"families": frozen_families(), **seal(results, cache)}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from .channel import Channel, PairInput
 from .model import ChannelResult, EvidenceItem, Location
 
@@ -16,12 +14,12 @@ TOP_FRAGMENTS = 50
 class StructureChannel(Channel):
     name = "structure"
     phrase = "shared structural fragments"
-    version = 2
+    # Version 3: no size feature. Offered to the verdict in version 2, it learned the corpus's
+    # composition (many small derived ports) instead of the chance sharing of small programs, and
+    # pushed honest small rewrites towards "inconclusive"; size is handled by the channels' nulls.
+    version = 3
     order = 10
     description = "share of both sides' category tokens inside shared k-gram fragments"
-    #: The smaller side's size: independent implementations of a 300-line program share far more
-    #: by necessity than 16k-line ones, so the verdict must be able to read scores against size.
-    extra_features = {"size": "a large program (log10 tokens of the smaller side, / 6)"}
     items_have_spans = True
 
     def compare(self, pair: PairInput) -> ChannelResult:
@@ -45,7 +43,6 @@ class StructureChannel(Channel):
                 "k": comparison.params.k,
             },
             f"{len(comparison.fragments)} fragments, longest {longest} tokens",
-            features={"size": math.log10(1 + min(comparison.original.tokens, comparison.submission.tokens)) / 6},
         )
 
     def item_text(self, item: EvidenceItem) -> str:
