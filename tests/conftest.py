@@ -35,3 +35,19 @@ def audit(original, *submissions, verdict: bool = False, **request):
     return run(
         AuditRequest(str(original), tuple(str(s) for s in submissions), verdict=verdict, jobs=1, **request)
     ).audits
+
+
+def calc_dirs(root, languages):
+    """(language, "program" | "unrelated") -> a directory holding that fixture as ``main.<ext>``
+    (file names carry nothing): the calc program is the same program in every language."""
+    import shutil
+
+    dirs = {}
+    for language in languages:
+        for stem in ("program", "unrelated"):
+            source = next((FIXTURES / "languages" / language).glob(f"{stem}.*"))
+            d = Path(root) / language / stem
+            d.mkdir(parents=True)
+            shutil.copyfile(source, d / f"main{source.suffix}")
+            dirs[(language, stem)] = d
+    return dirs

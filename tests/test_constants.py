@@ -5,7 +5,6 @@ give a weak score; translations outrank an independent implementation, laundered
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from memaudit.evidence.constants import BACKGROUND, ConstantsChannel, function_c
 from memaudit.evidence.functions import function_signatures
 from memaudit.evidence.registry import default_registry
 
-from .conftest import EXAMPLES, FIXTURES
+from .conftest import EXAMPLES, calc_dirs
 
 CHANNEL = ConstantsChannel()
 REGISTRY = default_registry()
@@ -183,14 +182,7 @@ def test_laundered_translations_still_outrank_the_independent_implementation(exa
 
 def test_unrelated_programs_score_zero_and_translations_higher(tmp_path):
     languages = ["c", "go", "javascript", "python", "rust"]
-    dirs = {}
-    for language in languages:
-        for stem in ("program", "unrelated"):
-            source = next((FIXTURES / "languages" / language).glob(f"{stem}.*"))
-            d = tmp_path / language / stem
-            d.mkdir(parents=True)
-            shutil.copyfile(source, d / f"main{source.suffix}")
-            dirs[(language, stem)] = d
+    dirs = calc_dirs(tmp_path, languages)
     for a in languages:
         others = [b for b in languages if b != a]
         results = _audits(dirs[(a, "program")], *(dirs[(b, s)] for b in others for s in ("program", "unrelated")))

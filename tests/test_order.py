@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ from memaudit.evidence.order import (
 )  # fmt: skip
 from memaudit.evidence.registry import default_registry
 
-from .conftest import EXAMPLES, FIXTURES
+from .conftest import EXAMPLES, calc_dirs
 
 CHANNEL = OrderChannel()
 REGISTRY = default_registry()
@@ -183,14 +182,7 @@ def test_laundered_translations_still_keep_the_order(examples):
 def test_unrelated_programs_score_low_and_translations_high(tmp_path):
     """The calc fixture translated between languages vs each language's unrelated program."""
     languages = ["c", "go", "java", "python", "rust"]
-    dirs = {}
-    for language in languages:
-        for stem in ("program", "unrelated"):
-            source = next((FIXTURES / "languages" / language).glob(f"{stem}.*"))
-            d = tmp_path / language / stem
-            d.mkdir(parents=True)
-            shutil.copyfile(source, d / f"main{source.suffix}")
-            dirs[(language, stem)] = d
+    dirs = calc_dirs(tmp_path, languages)
     translated, unrelated = [], []
     for a in languages:
         others = [b for b in languages if b != a]
