@@ -382,10 +382,14 @@ def extract_side(side: Side, dl: Download, cache: Path, extensions: dict[str, fr
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, target)
         data = src.read_bytes()
-        result.files.append({"path": rel, "bytes": len(data), "lines": data.count(b"\n"),
-                             "sha256": hashlib.sha256(data).hexdigest()})
+        result.files.append(file_entry(rel, data))
     result.stripped = stripped
     return result
+
+
+def file_entry(rel: str, data: bytes) -> dict:
+    """A kept file as a side record lists it: path, size, lines, sha256."""
+    return {"path": rel, "bytes": len(data), "lines": data.count(b"\n"), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def _reusable(record_path: Path, side: Side) -> dict | None:

@@ -46,12 +46,12 @@ def record_for_dir(side_id: str, lang: str, root: Path) -> dict:
     every file memaudit would read, with its size, lines and sha256."""
     from memaudit.languages import extension_map
 
+    from .fetch import file_entry
+
     exts = extension_map()
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in exts):
-        data = path.read_bytes()
-        files.append({"path": path.relative_to(root).as_posix(), "bytes": len(data), "lines": data.count(b"\n"),
-                      "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+        files.append(file_entry(path.relative_to(root).as_posix(), path.read_bytes()))
     return {
         "id": side_id, "how": "built", "pkg": side_id, "version": "", "path": ".", "used_path": ".", "lang": lang,
         "declared_lang": lang, "dir": str(root), "error": None, "stripped": [], "files": files,

@@ -12,12 +12,15 @@ import sys
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
 import typer
 
 from . import __version__
 from .errors import ExitCode, MemauditError
+
+if TYPE_CHECKING:
+    from .api import InputWarning
 
 app = typer.Typer(
     name="memaudit",
@@ -74,10 +77,10 @@ def _root(
     """Audit a reimplementation for memorization of the original's source code."""
 
 
-def _warn_inputs(warnings: Sequence[object], quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:
+def _warn_inputs(warnings: Sequence["InputWarning"], quiet: bool, limit: int | None = _MAX_WARNINGS) -> None:
     if quiet:
         return
-    lines = [f"warning: {w.path}: {w.message}" for w in warnings]  # type: ignore[attr-defined]
+    lines = [f"warning: {w.path}: {w.message}" for w in warnings]
     printed = lines if limit is None else lines[:limit]
     for line in printed:
         _err(line)

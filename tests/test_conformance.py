@@ -12,16 +12,14 @@ stale.
 from __future__ import annotations
 
 import functools
-import shutil
 from itertools import permutations
-from pathlib import Path
 
 import pytest
 
 from memaudit.evidence.registry import default_registry
 from memaudit.languages import all_specs
 
-from .conftest import FIXTURES, audit
+from .conftest import audit, calc_dirs
 
 LANGUAGES = sorted(all_specs())
 CHANNELS = [c.name for c in default_registry().channels if c.survives_translation]
@@ -35,25 +33,11 @@ KNOWN_FAILURES = {
 }
 
 
-def _fixture(language: str, stem: str) -> Path:
-    spec = all_specs()[language]
-    return next(FIXTURES / "languages" / language / f"{stem}{ext}" for ext in spec.extensions
-                if (FIXTURES / "languages" / language / f"{stem}{ext}").exists())  # fmt: skip
-
-
 @functools.cache
 def _matrix(tmp: str) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
     """(original language, submission language) -> channel -> (translation score, unrelated
     score). Every file is copied to ``main.<ext>`` so file names say nothing."""
-    root = Path(tmp)
-    dirs: dict[tuple[str, str], Path] = {}
-    for language in LANGUAGES:
-        for stem in ("program", "unrelated"):
-            source = _fixture(language, stem)
-            d = root / language / stem
-            d.mkdir(parents=True)
-            shutil.copyfile(source, d / f"main{source.suffix}")
-            dirs[(language, stem)] = d
+    dirs = calc_dirs(tmp, LANGUAGES)
     out: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
     for a in LANGUAGES:
         others = [b for b in LANGUAGES if b != a]

@@ -51,10 +51,21 @@ def test_independent_implementations_hold_no_recalled_region():
     assert result.score < 0.5
 
 
-def test_the_gate_fails_on_a_recalled_region_only_through_the_flag(tmp_path):
-    """--fail-on recalled reads the channels' flags (tested here without the verdict model, which
-    is trained on the registered channels)."""
-    from memaudit.evidence.model import ChannelResult
+def test_fail_on_recalled_gates_on_the_flag_through_the_command(tmp_path):
+    """--fail-on recalled exits 1 for a submission that hides a verbatim module, whatever its
+    overall label, and 0 for an independent implementation."""
+    import json
 
-    flagged = ChannelResult("regions", 1.0, "", (), flags=("recalled",))
-    assert "recalled" in flagged.flags and "recalled" not in ChannelResult("x", 0.0, "", ()).flags
+    from .conftest import run_cli
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    shutil.copyfile(FIXTURES / "languages" / "go" / "unrelated.go", sub / "life.go")
+    shutil.copyfile(EXAMPLES / "original" / "newick.go", sub / "parse.go")
+    hidden = run_cli("compare", str(EXAMPLES / "original"), str(sub), "--fail-on", "recalled", "-q", "--json", "-")
+    assert hidden.returncode == 1, hidden.stderr
+    channels = {c["name"]: c for c in json.loads(hidden.stdout)["evidence"]["channels"]}
+    assert channels["regions"]["flags"] == ["recalled"]
+    assert hidden.stderr.strip() == f"memaudit: --fail-on recalled: {sub}"
+    honest = run_cli("compare", str(EXAMPLES / "original"), str(EXAMPLES / "independent-rust"), "--fail-on", "recalled", "-q")
+    assert honest.returncode == 0, honest.stderr
